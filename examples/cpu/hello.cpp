@@ -1,0 +1,2 @@
+// The CPU-backend build of examples/hello.cu: the same source, as C++.
+#include "../hello.cu"

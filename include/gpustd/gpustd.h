@@ -1,0 +1,24 @@
+// gpustd — the operating-system half of the C++ standard library for CUDA
+// kernels. One header for everything:
+//
+//   #include <gpustd/gpustd.h>
+//
+//   __global__ void hello() { gpustd::write(1, "hello\n", 6); }
+//   int main() {
+//     gpustd::runtime rt;
+//     gpustd::launch(hello, 1, 32);
+//     rt.synchronize();
+//   }
+//
+// Compiled by nvcc it targets the GPU; compiled as plain C++ (linking
+// gpustd::cpu) the same code runs on the CPU backend.
+#pragma once
+#include "gpustd/config.h"
+#if GPUSTD_BACKEND_CPU
+#include "gpustd/platform/cpu/cuda_compat.h"
+#endif
+#include "gpustd/device/null_call.h"
+#include "gpustd/device/write.h"
+#include "gpustd/protocol/client.h"
+#include "gpustd/runtime/launch.h"
+#include "gpustd/runtime/runtime.h"

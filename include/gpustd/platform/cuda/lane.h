@@ -1,0 +1,51 @@
+// CUDA implementation of the lane primitives (see gpustd/platform/lane.h).
+#pragma once
+#include <cstdint>
+#include "gpustd/config.h"
+
+namespace gpustd::platform {
+
+GPUSTD_INLINE unsigned lane_id() {
+  unsigned id;
+  asm volatile("mov.u32 %0, %%laneid;" : "=r"(id));
+  return id;
+}
+// Lanes that reached this call together (under independent thread scheduling
+// this may be any subset of the warp that contains the caller).
+GPUSTD_INLINE std::uint32_t active_mask() { return __activemask(); }
+GPUSTD_INLINE std::uint32_t ballot(std::uint32_t mask, bool pred) { return __ballot_sync(mask, pred); }
+GPUSTD_INLINE std::uint32_t broadcast(std::uint32_t mask, std::uint32_t v, unsigned src) {
+  return __shfl_sync(mask, v, src);
+}
+GPUSTD_INLINE std::uint64_t broadcast(std::uint32_t mask, std::uint64_t v, unsigned src) {
+  return __shfl_sync(mask, static_cast<unsigned long long>(v), src);
+}
+GPUSTD_INLINE void sync_warp(std::uint32_t mask) { __syncwarp(mask); }
+GPUSTD_INLINE std::uint32_t match_any(std::uint32_t mask, std::uint32_t v) { return __match_any_sync(mask, v); }
+// A short pause inside a spin loop.
+GPUSTD_INLINE void short_sleep(unsigned ns) { __nanosleep(ns); }
+// Nanoseconds from the device's global timer (no host round trip).
+GPUSTD_INLINE std::uint64_t timer_ns() {
+  std::uint64_t t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+// An index for this warp that is unique among the warps resident on the GPU
+// at this moment: the hardware warp slot (SM id x warp slots per SM + warp id).
+// It stays the same for a warp's lifetime unless the warp is preempted and
+// migrated, which only debuggers and time slicing between contexts do.
+GPUSTD_INLINE std::uint32_t resident_warp_index() {
+  unsigned sm, nwarp, warp;
+  asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+  asm("mov.u32 %0, %%nwarpid;" : "=r"(nwarp));
+  asm volatile("mov.u32 %0, %%warpid;" : "=r"(warp));
+  return sm * nwarp + warp;
+}
+GPUSTD_INLINE std::uint32_t block_index() {
+  return blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+}
+GPUSTD_INLINE std::uint32_t warp_in_block() {
+  return (threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) / warp_size;
+}
+
+}  // namespace gpustd::platform

@@ -1,0 +1,215 @@
+// The device side of the hostcall protocol (layout in protocol/layout.h).
+//
+// hostcall() is called by any number of lanes of a warp at once, in any
+// state of divergence. The lanes that arrive together are split by
+// (operation, reply mode) and each group sends one request through one slot:
+// the group's lowest lane (the leader) takes the slot's lock and sequence
+// numbers, every lane writes its own cell and helps copy the payloads, the
+// leader publishes each frame, and for a blocking call waits for the answer,
+// which each lane then reads from its result cell.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "gpustd/platform/atomic.h"
+#include "gpustd/platform/lane.h"
+#include "gpustd/protocol/channel_symbol.h"
+#include "gpustd/protocol/layout.h"
+#include "gpustd/protocol/status.h"
+
+namespace gpustd::protocol {
+
+// One lane's request.
+struct lane_request {
+  std::uint16_t op = 0;
+  bool no_reply = false;           // fire-and-forget
+  const void* args = nullptr;      // inline arguments, up to inline_arg_bytes
+  std::uint32_t arg_bytes = 0;
+  const void* payload = nullptr;   // streamed after the cells
+  std::uint32_t payload_bytes = 0;
+};
+
+namespace detail {
+
+inline constexpr std::int64_t group_too_large = INT64_MIN;
+
+GPUSTD_INLINE bool seq_before(std::uint32_t a, std::uint32_t b) {
+  return static_cast<std::int32_t>(a - b) < 0;
+}
+
+// Spins until `done` reaches `seq` (acquire, system scope). Only the leader
+// spins; on a GPU the first polls are back to back for latency.
+GPUSTD_INLINE void wait_done(std::uint32_t& done, std::uint32_t seq) {
+  for (unsigned spins = 0; seq_before(platform::load_acquire_system(done), seq); ++spins)
+    if (spins > 32) platform::short_sleep(spins < 4096 ? 64 : 1000);
+}
+
+// The frame for `seq` may be written once the host has finished with the
+// slot's frame `frames_per_slot` sequence numbers earlier.
+GPUSTD_INLINE void wait_frame_free(slot_state& s, frame& f, std::uint32_t seq, std::uint32_t frames_per_slot) {
+  const std::uint32_t prev = seq - frames_per_slot;
+  if (!seq_before(s.known_done, prev)) return;
+  wait_done(f.header.done, prev);
+  s.known_done = prev;
+}
+
+// Copies n bytes with all `count` lanes of a group, lane `rank` taking every
+// count-th word (8-byte words when both ends allow it).
+GPUSTD_INLINE void copy_together(unsigned char* to, const unsigned char* from, std::uint64_t n, unsigned rank,
+                                 unsigned count) {
+  if (((reinterpret_cast<std::uintptr_t>(to) | reinterpret_cast<std::uintptr_t>(from)) & 7u) == 0) {
+    const std::uint64_t words = n / 8;
+    auto* t = reinterpret_cast<std::uint64_t*>(to);
+    auto* s = reinterpret_cast<const std::uint64_t*>(from);
+    for (std::uint64_t i = rank; i < words; i += count) t[i] = s[i];
+    for (std::uint64_t i = words * 8 + rank; i < n; i += count) to[i] = from[i];
+  } else {
+    for (std::uint64_t i = rank; i < n; i += count) to[i] = from[i];
+  }
+}
+
+// Sends one request for the lanes of `group` (all of which call this with the
+// same op and reply mode) and returns the caller's status.
+GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group, const lane_request& rq,
+                                    void* result_data) {
+  const unsigned lane = platform::lane_id();
+  const unsigned leader = platform::first_lane(group);
+  const bool is_leader = lane == leader;
+  const unsigned count = platform::popcount(group);
+  const unsigned rank = platform::rank_in(group);
+
+  // Where each lane's payload lies in the request stream.
+  const std::uint64_t my_padded = padded_payload(rq.payload_bytes);
+  std::uint64_t before = 0, payload_total = 0;
+  for (std::uint32_t m = group; m; m &= m - 1) {
+    const unsigned src = platform::first_lane(m);
+    const std::uint64_t v = platform::broadcast(group, my_padded, src);
+    if (src < lane) before += v;
+    payload_total += v;
+  }
+  const std::uint64_t cells = std::uint64_t(count) * cell_bytes;
+  const std::uint64_t total = cells + payload_total;
+  if (total > ch.max_request_bytes) return group_too_large;
+  const std::uint64_t my_offset = cells + before;
+  const std::uint32_t frames = total <= frame_body_bytes
+                                   ? 1u
+                                   : static_cast<std::uint32_t>((total + frame_body_bytes - 1) / frame_body_bytes);
+
+  // The leader takes the slot and the request's sequence numbers.
+  std::uint32_t slot_index = 0, seq0 = 0;
+  if (is_leader) {
+    slot_index = platform::resident_warp_index() % ch.slot_count;
+    slot_state& s = ch.slots[slot_index];
+    for (unsigned spins = 0; !platform::try_lock_device(s.lock); ++spins) platform::short_sleep(spins < 8 ? 32 : 500);
+    seq0 = s.next_seq;
+    s.next_seq = seq0 + frames;
+  }
+  slot_index = platform::broadcast(group, slot_index, leader);
+  seq0 = platform::broadcast(group, seq0, leader);
+  slot_state& slot = ch.slots[slot_index];
+  frame* ring = ch.frames + std::uint64_t(slot_index) * ch.frames_per_slot;
+  const std::uint32_t ring_mask = ch.frames_per_slot - 1;
+
+  for (std::uint32_t f = 0; f < frames; ++f) {
+    const std::uint32_t seq = seq0 + f;
+    frame& fr = ring[seq & ring_mask];
+    if (is_leader) wait_frame_free(slot, fr, seq, ch.frames_per_slot);
+    platform::sync_warp(group);
+    const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes;
+    const std::uint64_t w1 = total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes;
+    if (f == 0) {
+      auto* cell = reinterpret_cast<request_cell*>(fr.body + rank * cell_bytes);
+      cell->payload_bytes = rq.payload_bytes;
+      cell->arg_bytes = static_cast<std::uint16_t>(rq.arg_bytes);
+      cell->reserved = 0;
+      if (rq.arg_bytes) std::memcpy(cell->args, rq.args, rq.arg_bytes);
+    }
+    for (std::uint32_t m = group; m; m &= m - 1) {
+      const unsigned src = platform::first_lane(m);
+      const std::uint32_t len = platform::broadcast(group, rq.payload_bytes, src);
+      if (len == 0) continue;
+      const std::uint64_t off = platform::broadcast(group, my_offset, src);
+      const std::uint64_t lo = off > w0 ? off : w0;
+      const std::uint64_t hi = off + len < w1 ? off + len : w1;
+      if (lo >= hi) continue;
+      const auto base = platform::broadcast(group, static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(rq.payload)), src);
+      copy_together(fr.body + (lo - w0), reinterpret_cast<const unsigned char*>(base) + (lo - off), hi - lo, rank, count);
+    }
+    platform::sync_warp(group);  // orders every lane's writes before the leader's release
+    if (is_leader) {
+      fr.header.seq = seq;
+      fr.header.op = rq.op;
+      fr.header.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
+                                                   (rq.no_reply ? frame_no_reply : 0));
+      fr.header.mask = group;
+      fr.header.body_bytes = static_cast<std::uint32_t>(w1 - w0);
+      fr.header.total_bytes = static_cast<std::uint32_t>(total);
+      fr.header.block = platform::block_index();
+      fr.header.warp = platform::warp_in_block();
+      platform::store_release_system(ch.doorbells[slot_index], seq);
+    }
+  }
+
+  if (rq.no_reply) {
+    if (is_leader) platform::unlock_device(slot.lock);
+    return status_ok;
+  }
+  const std::uint32_t last = seq0 + frames - 1;
+  frame& lf = ring[last & ring_mask];
+  if (is_leader) {
+    wait_done(lf.header.done, last);
+    slot.known_done = last;
+  }
+  platform::sync_warp(group);
+  auto* rc = reinterpret_cast<result_cell*>(lf.body + rank * cell_bytes);
+  const std::int64_t status = platform::load_relaxed_system(rc->status);
+  if (result_data) {
+    auto* words = reinterpret_cast<std::uint64_t*>(rc->data);
+    auto* out = static_cast<unsigned char*>(result_data);
+    for (unsigned i = 0; i < inline_arg_bytes / 8; ++i) {
+      const std::uint64_t w = platform::load_relaxed_system(words[i]);
+      std::memcpy(out + 8 * i, &w, 8);
+    }
+  }
+  platform::sync_warp(group);  // every lane has read its result before the slot is reused
+  if (is_leader) platform::unlock_device(slot.lock);
+  return status;
+}
+
+}  // namespace detail
+
+// Sends `rq` to the host runtime and returns the status the handler gave this
+// lane (for a fire-and-forget request: 0 once the request is in the channel).
+// `result_data`, when not null, receives the result cell's 56 data bytes.
+// Errors found on the device: -EFAULT (payload null with a length), -EINVAL
+// (arguments over inline_arg_bytes), -E2BIG (one lane's request over the
+// channel's max_request_bytes), -ENODEV (no runtime).
+GPUSTD_INLINE std::int64_t hostcall(const lane_request& rq, void* result_data = nullptr) {
+  if (rq.payload_bytes && !rq.payload) return status_bad_address;
+  if (rq.arg_bytes > inline_arg_bytes) return status_bad_argument;
+  const channel_view& ch = channel();
+  if (!ch.frames) return status_no_runtime;
+  if (std::uint64_t(rq.payload_bytes) + cell_bytes > ch.max_request_bytes) return status_too_large;
+
+  std::uint32_t mask = platform::active_mask();
+  const std::uint32_t key = rq.op | (rq.no_reply ? 0x10000u : 0u);
+  for (;;) {
+    const unsigned lead = platform::first_lane(mask);
+    const std::uint32_t lead_key = platform::broadcast(mask, key, lead);
+    const std::uint32_t group = platform::ballot(mask, key == lead_key);
+    if (key == lead_key) {
+      std::int64_t r = detail::transact(ch, group, rq, result_data);
+      if (r != detail::group_too_large) return r;
+      // Together the lanes' payloads exceed a request: send them one by one.
+      const unsigned lane = platform::lane_id();
+      for (std::uint32_t m = group; m; m &= m - 1) {
+        if (platform::first_lane(m) == lane) r = detail::transact(ch, 1u << lane, rq, result_data);
+        platform::sync_warp(group);
+      }
+      return r;
+    }
+    mask &= ~group;
+  }
+}
+
+}  // namespace gpustd::protocol

@@ -1,0 +1,118 @@
+// The hostcall channel: its memory layout, shared by device client and host
+// server. Header-only and freestanding; both sides include this file.
+//
+// Host memory (pinned, mapped into the device's address space):
+//
+//   doorbells[slot_count]            u32: newest frame sequence number the
+//                                     device published on each slot
+//   frames[slot_count][frames_per_slot]
+//       frame = header (64 B) + body (2048 B)
+//
+// Device memory (only device threads touch it):
+//
+//   slot_states[slot_count]          lock, next sequence number, newest
+//                                    sequence number known to be done
+//
+// A warp owns one slot while it sends a request. A request is a byte stream
+// of one or more frames: first one 64-byte cell per calling lane (its
+// payload length and inline arguments), then the lanes' payloads in lane
+// order, each padded to 8 bytes. Frame n of a slot lives in
+// frames[slot][n % frames_per_slot], so up to frames_per_slot frames are in
+// flight per slot and long payloads stream through that window.
+//
+// Handshake per frame (sequence numbers count from 1 and wrap at 2^32):
+//
+//   device                                   host
+//   wait until frame.done == seq - frames    (the previous use is finished)
+//   write body, header (release)
+//   doorbells[slot] = seq  (release, system) sees doorbell >= seq (acquire)
+//                                            reads header and body;
+//                                            on the last frame of a blocking
+//                                            request writes the lanes' result
+//                                            cells into its body;
+//   waits for frame.done == seq (acquire)    frame.done = seq (release)
+//
+// The host serves each slot's frames in sequence order, so one thread's
+// fire-and-forget requests are handled in the order it sent them.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace gpustd::protocol {
+
+inline constexpr std::uint32_t lanes_per_request = 32;
+inline constexpr std::uint32_t cell_bytes = 64;
+inline constexpr std::uint32_t frame_body_bytes = lanes_per_request * cell_bytes;  // 2048
+inline constexpr std::uint32_t inline_arg_bytes = cell_bytes - 8;                 // 56
+inline constexpr std::uint32_t payload_alignment = 8;
+
+// Flags in frame_header::flags.
+enum frame_flags : std::uint16_t {
+  frame_first = 1u << 0,     // first frame of a request: header fields valid
+  frame_last = 1u << 1,      // last frame of a request
+  frame_no_reply = 1u << 2,  // fire-and-forget: the device does not wait
+};
+
+struct alignas(64) frame_header {
+  std::uint32_t seq;          // device: sequence number of this frame
+  std::uint16_t op;           // device: operation (same in every frame of a request)
+  std::uint16_t flags;        // device: frame_flags
+  std::uint32_t mask;         // device: lanes that take part, bit per lane
+  std::uint32_t body_bytes;   // device: bytes of the request stream in this frame
+  std::uint32_t total_bytes;  // device: bytes of the whole request stream
+  std::uint32_t block;        // device: linear block index of the caller (diagnostics)
+  std::uint32_t warp;         // device: warp in block of the caller (diagnostics)
+  std::uint32_t reserved[8];
+  std::uint32_t done;         // host: seq once this frame is consumed (and answered)
+};
+static_assert(sizeof(frame_header) == 64, "frame header is one 64-byte line");
+
+struct alignas(64) frame {
+  frame_header header;
+  unsigned char body[frame_body_bytes];
+};
+static_assert(sizeof(frame) == 64 + frame_body_bytes);
+
+// One lane's part of a request, at offset rank * cell_bytes of the stream
+// (rank: the lane's position among the request's lanes).
+struct request_cell {
+  std::uint32_t payload_bytes;  // length of this lane's payload in the stream
+  std::uint16_t arg_bytes;      // used bytes of args (<= inline_arg_bytes)
+  std::uint16_t reserved;
+  unsigned char args[inline_arg_bytes];
+};
+static_assert(sizeof(request_cell) == cell_bytes);
+
+// One lane's answer, at offset rank * cell_bytes of the last frame's body.
+struct result_cell {
+  std::int64_t status;  // >= 0: success (meaning per operation); < 0: -errno
+  unsigned char data[inline_arg_bytes];
+};
+static_assert(sizeof(result_cell) == cell_bytes);
+
+// Per-slot state in device memory.
+struct alignas(16) slot_state {
+  std::uint32_t lock;        // 0 free, 1 held by a warp (device scope)
+  std::uint32_t next_seq;    // sequence number of the slot's next frame
+  std::uint32_t known_done;  // newest seq whose frame the device saw done
+  std::uint32_t reserved;
+};
+
+// Everything device code needs to find the channel; copied to the device
+// (and to every translation unit's copy, see device/channel_symbol.h).
+struct channel_view {
+  frame* frames = nullptr;           // slot_count * frames_per_slot frames (host memory)
+  std::uint32_t* doorbells = nullptr;  // slot_count words (host memory)
+  slot_state* slots = nullptr;       // slot_count states (device memory)
+  std::uint32_t slot_count = 0;
+  std::uint32_t frames_per_slot = 0;  // a power of two, >= 2
+  std::uint32_t max_request_bytes = 0;
+  std::uint32_t reserved = 0;
+};
+
+// Bytes a request stream needs: cells, then padded payloads.
+constexpr std::uint32_t padded_payload(std::uint32_t n) {
+  return (n + payload_alignment - 1) & ~(payload_alignment - 1);
+}
+
+}  // namespace gpustd::protocol

@@ -1,0 +1,33 @@
+// Options of the host runtime.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace gpustd {
+
+struct runtime_options {
+  // Threads that poll the channel. 0: half the hardware threads, 1 to 8.
+  unsigned server_threads = 0;
+  // Threads that run blocking handlers.
+  unsigned pool_threads = 4;
+  // Channel slots. 0: one per warp the GPU can hold resident (SMs x max
+  // warps per SM), so no two resident warps share a slot; 64 on the CPU backend.
+  unsigned slots = 0;
+  // Frames per slot (a power of two, >= 2): how many frames of one warp can
+  // be in flight. More frames: faster fire-and-forget and streaming, more
+  // pinned memory (slots x frames x 2112 bytes).
+  unsigned frames_per_slot = 4;
+  // Largest request stream the host accepts (cells plus payloads).
+  std::uint32_t max_request_bytes = 64u << 20;
+  // Host file descriptors that the device's stdout (1) and stderr (2) write to.
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+  // Where the runtime reports problems (each kind once).
+  int log_fd = 2;
+  // After the last request, how long a server thread keeps polling before it
+  // starts to sleep (microseconds); its sleeps then double up to max_sleep_us.
+  unsigned spin_us = 2000;
+  unsigned max_sleep_us = 1000;
+};
+
+}  // namespace gpustd

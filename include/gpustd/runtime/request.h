@@ -1,0 +1,77 @@
+// A warp's request as a host handler sees it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <span>
+#include <type_traits>
+
+#include "gpustd/protocol/layout.h"
+
+namespace gpustd {
+
+// One request: the lanes of one warp that called the same operation together.
+// Lanes are addressed by rank (0 .. lanes()-1, in lane order). The server has
+// validated the layout before a handler sees it: every span lies inside the
+// request.
+class request {
+ public:
+  std::uint16_t op() const noexcept { return op_; }
+  std::uint32_t mask() const noexcept { return mask_; }
+  unsigned lanes() const noexcept { return lanes_; }
+  bool no_reply() const noexcept { return no_reply_; }
+  std::uint32_t block() const noexcept { return block_; }  // caller's linear block index
+  std::uint32_t warp() const noexcept { return warp_; }    // caller's warp in its block
+  unsigned lane_of(unsigned rank) const noexcept { return lane_[rank]; }
+
+  std::span<const std::byte> args(unsigned rank) const noexcept {
+    const auto* c = cell(rank);
+    return {reinterpret_cast<const std::byte*>(c->args), c->arg_bytes};
+  }
+  // The lane's arguments as a T; bytes the device did not send read as zero.
+  template <class T>
+  T arg(unsigned rank) const noexcept {
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= protocol::inline_arg_bytes);
+    T v{};
+    auto a = args(rank);
+    std::memcpy(&v, a.data(), a.size() < sizeof(T) ? a.size() : sizeof(T));
+    return v;
+  }
+  std::span<const std::byte> payload(unsigned rank) const noexcept {
+    return {reinterpret_cast<const std::byte*>(stream_ + payload_offset_[rank]), cell(rank)->payload_bytes};
+  }
+  // The lane's answer: status (>= 0 success, < 0 -errno) and up to 56 bytes.
+  void set_result(unsigned rank, std::int64_t status, std::span<const std::byte> data = {}) noexcept {
+    results_[rank].status = status;
+    const std::size_t n = data.size() < protocol::inline_arg_bytes ? data.size() : protocol::inline_arg_bytes;
+    if (n) std::memcpy(results_[rank].data, data.data(), n);
+  }
+  std::int64_t status(unsigned rank) const noexcept { return results_[rank].status; }
+
+ private:
+  friend class request_builder;
+  const protocol::request_cell* cell(unsigned rank) const noexcept {
+    return reinterpret_cast<const protocol::request_cell*>(stream_ + rank * protocol::cell_bytes);
+  }
+  const unsigned char* stream_ = nullptr;
+  std::uint64_t stream_bytes_ = 0;
+  protocol::result_cell* results_ = nullptr;
+  std::uint32_t payload_offset_[protocol::lanes_per_request] = {};
+  unsigned char lane_[protocol::lanes_per_request] = {};
+  std::uint16_t op_ = 0;
+  std::uint32_t mask_ = 0;
+  unsigned lanes_ = 0;
+  bool no_reply_ = false;
+  std::uint32_t block_ = 0, warp_ = 0;
+};
+
+using handler = std::function<void(request&)>;
+
+// Where a handler runs. `polling`: on the server thread that found the
+// request (for handlers that finish in microseconds). `blocking`: on the
+// runtime's pool, so that a handler that waits (stdin, sleep, a slow device)
+// never stalls other requests; later requests from the same slot wait.
+enum class handler_kind { polling, blocking };
+
+}  // namespace gpustd

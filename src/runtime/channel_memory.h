@@ -1,0 +1,52 @@
+// The channel's memory, allocated per backend: pinned mapped host memory and
+// device memory on CUDA, ordinary memory on the CPU backend.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "gpustd/protocol/layout.h"
+#include "gpustd/runtime/options.h"
+
+namespace gpustd::detail {
+
+// The host's pointers to the channel.
+struct channel_host {
+  protocol::frame* frames = nullptr;
+  std::uint32_t* doorbells = nullptr;
+  std::uint32_t slot_count = 0;
+  std::uint32_t frames_per_slot = 0;
+  std::uint32_t max_request_bytes = 0;
+
+  protocol::frame& frame_for(std::uint32_t slot, std::uint32_t seq) const noexcept {
+    return frames[std::uint64_t(slot) * frames_per_slot + (seq & (frames_per_slot - 1))];
+  }
+};
+
+class channel_memory {
+ public:
+  virtual ~channel_memory() = default;
+  virtual const channel_host& host() const noexcept = 0;
+  // Makes the channel visible to device code (every registered symbol), or
+  // hides it again.
+  virtual void publish() = 0;
+  virtual void retract() noexcept = 0;
+  // Waits for launched device work; returns an error message or "".
+  virtual std::string wait_for_device() = 0;
+};
+
+// Backend-specific (channel_memory_cuda.cpp / channel_memory_cpu.cpp).
+// Resolves the option defaults that depend on the device.
+std::unique_ptr<channel_memory> make_channel_memory(runtime_options& options);
+
+// For tests that step client and server by hand: ordinary memory, and the
+// view device code would use.
+struct plain_channel {
+  std::unique_ptr<protocol::frame[]> frames;
+  std::unique_ptr<std::uint32_t[]> doorbells;
+  std::unique_ptr<protocol::slot_state[]> slots;
+  channel_host host;
+  protocol::channel_view view;
+  plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_slot, std::uint32_t max_request_bytes);
+};
+
+}  // namespace gpustd::detail

@@ -1,0 +1,123 @@
+// CUDA backend: frames and doorbells in pinned host memory mapped into the
+// device's address space, slot states in device memory, and the view written
+// into every translation unit's __constant__ copy (protocol/channel_symbol.h).
+#include <cuda_runtime.h>
+
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "channel_memory.h"
+#include "gpustd/runtime/runtime.h"
+
+namespace gpustd::detail {
+namespace {
+
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<const void*>& registry() {
+  static std::vector<const void*> symbols;
+  return symbols;
+}
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess)
+    throw runtime_error(std::string("gpustd::runtime: ") + what + ": " + cudaGetErrorString(e));
+}
+
+class cuda_channel_memory;
+cuda_channel_memory* live = nullptr;  // guarded by registry_mutex
+
+class cuda_channel_memory final : public channel_memory {
+ public:
+  explicit cuda_channel_memory(const runtime_options& o) {
+    const std::size_t nframes = std::size_t(o.slots) * o.frames_per_slot;
+    const std::size_t frame_bytes = nframes * sizeof(protocol::frame);
+    const std::size_t bell_bytes = o.slots * sizeof(std::uint32_t);
+    check(cudaHostAlloc(&host_base_, frame_bytes + bell_bytes, cudaHostAllocMapped | cudaHostAllocPortable),
+          "cudaHostAlloc of the channel");
+    std::memset(host_base_, 0, frame_bytes + bell_bytes);
+    void* dev_base = nullptr;
+    check(cudaHostGetDevicePointer(&dev_base, host_base_, 0), "cudaHostGetDevicePointer");
+    check(cudaMalloc(&slots_, o.slots * sizeof(protocol::slot_state)), "cudaMalloc of the slot states");
+    std::vector<protocol::slot_state> init(o.slots, protocol::slot_state{0, 1, 0, 0});
+    check(cudaMemcpy(slots_, init.data(), o.slots * sizeof(protocol::slot_state), cudaMemcpyHostToDevice),
+          "initialising the slot states");
+    auto* hf = static_cast<protocol::frame*>(host_base_);
+    auto* hb = reinterpret_cast<std::uint32_t*>(static_cast<char*>(host_base_) + frame_bytes);
+    host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes};
+    view_ = {static_cast<protocol::frame*>(dev_base),
+             reinterpret_cast<std::uint32_t*>(static_cast<char*>(dev_base) + frame_bytes),
+             slots_, o.slots, o.frames_per_slot, o.max_request_bytes, 0};
+  }
+  ~cuda_channel_memory() override {
+    retract();
+    cudaFree(slots_);
+    cudaFreeHost(host_base_);
+  }
+  const channel_host& host() const noexcept override { return host_; }
+
+  void publish() override {
+    std::lock_guard lk(registry_mutex());
+    for (const void* sym : registry()) write_symbol(sym, view_);
+    live = this;
+  }
+  void retract() noexcept override {
+    std::lock_guard lk(registry_mutex());
+    if (live != this) return;
+    live = nullptr;
+    for (const void* sym : registry()) {
+      try {
+        write_symbol(sym, {});
+      } catch (...) {  // the context may be gone at process exit
+      }
+    }
+  }
+  std::string wait_for_device() override {
+    cudaError_t e = cudaDeviceSynchronize();
+    return e == cudaSuccess ? std::string() : std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
+  }
+  void publish_to(const void* sym) { write_symbol(sym, view_); }
+
+ private:
+  static void write_symbol(const void* sym, const protocol::channel_view& v) {
+    check(cudaMemcpyToSymbol(sym, &v, sizeof v), "cudaMemcpyToSymbol of the channel view");
+  }
+  void* host_base_ = nullptr;
+  protocol::slot_state* slots_ = nullptr;
+  channel_host host_;
+  protocol::channel_view view_;
+};
+
+}  // namespace
+
+std::unique_ptr<channel_memory> make_channel_memory(runtime_options& o) {
+  if (o.frames_per_slot < 2 || (o.frames_per_slot & (o.frames_per_slot - 1)))
+    throw runtime_error("gpustd::runtime: frames_per_slot must be a power of two >= 2");
+  if (o.max_request_bytes < protocol::frame_body_bytes)
+    throw runtime_error("gpustd::runtime: max_request_bytes must be at least 2048");
+  if (o.slots == 0) {
+    int dev = 0;
+    check(cudaGetDevice(&dev), "cudaGetDevice");
+    cudaDeviceProp p{};
+    check(cudaGetDeviceProperties(&p, dev), "cudaGetDeviceProperties");
+    o.slots = static_cast<unsigned>(p.multiProcessorCount) * static_cast<unsigned>(p.maxThreadsPerMultiProcessor / 32);
+  }
+  return std::make_unique<cuda_channel_memory>(o);
+}
+
+}  // namespace gpustd::detail
+
+namespace gpustd::protocol {
+// A translation unit registers its copy of the view during static
+// initialisation; one loaded later (dlopen) while a runtime is live gets the
+// view at once.
+void register_channel_symbol(const void* symbol) {
+  std::lock_guard lk(detail::registry_mutex());
+  detail::registry().push_back(symbol);
+  if (detail::live) detail::live->publish_to(symbol);
+}
+}  // namespace gpustd::protocol

@@ -1,0 +1,42 @@
+// Handlers by operation number. Lookups are lock-free (one acquire load), so
+// registering while kernels run costs the polling threads nothing; replaced
+// entries are kept until the table dies, since a server thread may still hold
+// one.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "gpustd/runtime/request.h"
+
+namespace gpustd::detail {
+
+struct handler_entry {
+  handler fn;
+  handler_kind kind;
+};
+
+class handler_table {
+ public:
+  handler_table() : slots_(new std::atomic<const handler_entry*>[65536]) {
+    for (std::size_t i = 0; i < 65536; ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
+  }
+  void set(std::uint16_t op, handler fn, handler_kind kind) {
+    std::lock_guard lk(m_);
+    owned_.push_back(std::make_unique<handler_entry>(handler_entry{std::move(fn), kind}));
+    slots_[op].store(owned_.back().get(), std::memory_order_release);
+  }
+  const handler_entry* find(std::uint16_t op) const noexcept {
+    return slots_[op].load(std::memory_order_acquire);
+  }
+
+ private:
+  std::unique_ptr<std::atomic<const handler_entry*>[]> slots_;
+  std::mutex m_;
+  std::vector<std::unique_ptr<handler_entry>> owned_;
+};
+
+}  // namespace gpustd::detail

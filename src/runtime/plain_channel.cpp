@@ -1,0 +1,26 @@
+#include "channel_memory.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace gpustd::detail {
+
+plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_slot,
+                             std::uint32_t max_request_bytes) {
+  if (slot_count == 0) throw std::invalid_argument("gpustd: the channel needs at least one slot");
+  if (frames_per_slot < 2 || (frames_per_slot & (frames_per_slot - 1)))
+    throw std::invalid_argument("gpustd: frames_per_slot must be a power of two >= 2");
+  if (max_request_bytes < protocol::frame_body_bytes)
+    throw std::invalid_argument("gpustd: max_request_bytes must be at least one frame (2048)");
+  const std::size_t nframes = std::size_t(slot_count) * frames_per_slot;
+  frames.reset(new protocol::frame[nframes]);
+  doorbells.reset(new std::uint32_t[slot_count]);
+  slots.reset(new protocol::slot_state[slot_count]);
+  std::memset(static_cast<void*>(frames.get()), 0, nframes * sizeof(protocol::frame));
+  std::memset(doorbells.get(), 0, slot_count * sizeof(std::uint32_t));
+  for (std::uint32_t s = 0; s < slot_count; ++s) slots[s] = {0, 1, 0, 0};
+  host = {frames.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes};
+  view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0};
+}
+
+}  // namespace gpustd::detail

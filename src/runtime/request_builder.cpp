@@ -1,0 +1,39 @@
+#include "request_builder.h"
+
+#include <bit>
+#include <cstring>
+
+namespace gpustd {
+
+const char* request_builder::build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
+                                   protocol::result_cell* results) noexcept {
+  using namespace protocol;
+  if (o.mask == 0) return "request with no lanes";
+  const unsigned lanes = static_cast<unsigned>(std::popcount(o.mask));
+  if (bytes < std::uint64_t(lanes) * cell_bytes) return "request shorter than its lane cells";
+  r.stream_ = stream;
+  r.stream_bytes_ = bytes;
+  r.op_ = o.op;
+  r.mask_ = o.mask;
+  r.lanes_ = lanes;
+  r.no_reply_ = o.no_reply;
+  r.block_ = o.block;
+  r.warp_ = o.warp;
+  r.results_ = results;
+  std::memset(static_cast<void*>(results), 0, lanes * sizeof(result_cell));
+  std::uint64_t offset = std::uint64_t(lanes) * cell_bytes;
+  unsigned rank = 0;
+  for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
+    r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
+    request_cell c;
+    std::memcpy(&c, stream + rank * cell_bytes, sizeof c);
+    if (c.arg_bytes > inline_arg_bytes) return "lane arguments longer than a cell";
+    if (c.payload_bytes > bytes - offset) return "lane payload runs past the end of the request";
+    r.payload_offset_[rank] = static_cast<std::uint32_t>(offset);
+    offset += padded_payload(c.payload_bytes);
+  }
+  if (offset != bytes) return "request length does not match its lanes' payloads";
+  return nullptr;
+}
+
+}  // namespace gpustd

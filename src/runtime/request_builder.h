@@ -1,0 +1,26 @@
+// Turns a complete request stream into a validated gpustd::request.
+#pragma once
+#include <cstdint>
+
+#include "gpustd/runtime/request.h"
+
+namespace gpustd {
+
+class request_builder {
+ public:
+  struct origin {
+    std::uint16_t op;
+    std::uint32_t mask;
+    bool no_reply;
+    std::uint32_t block, warp;
+  };
+  // Fills `r` from `bytes` bytes at `stream`; returns null, or why the stream
+  // is malformed (then `r` must not be given to a handler). `results` receives
+  // the lanes' answers, zeroed here.
+  static const char* build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
+                           protocol::result_cell* results) noexcept;
+  // Attaches new result storage (for a request handed to another thread).
+  static void attach_results(request& r, protocol::result_cell* results) noexcept { r.results_ = results; }
+};
+
+}  // namespace gpustd

@@ -1,0 +1,277 @@
+#include "server.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "gpustd/protocol/status.h"
+#include "request_builder.h"
+#include "thread_signals.h"
+
+namespace gpustd::detail {
+
+using namespace protocol;
+
+namespace {
+bool seq_before(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) < 0; }
+std::uint32_t load_acquire(std::uint32_t& w) { return std::atomic_ref<std::uint32_t>(w).load(std::memory_order_acquire); }
+void store_release(std::uint32_t& w, std::uint32_t v) {
+  std::atomic_ref<std::uint32_t>(w).store(v, std::memory_order_release);
+}
+std::string describe(const frame_header& h, std::uint32_t slot) {
+  return "op " + std::to_string(h.op) + " from block " + std::to_string(h.block) + " warp " +
+         std::to_string(h.warp) + " (slot " + std::to_string(slot) + ")";
+}
+}  // namespace
+
+struct server::slot_host {
+  std::atomic<std::uint32_t> expected{1};  // next seq to serve; owner thread writes (release)
+  std::atomic<bool> busy{false};           // a blocking handler holds the slot (release on clear)
+  // Request reassembly; only the owning thread (or, while busy, the pool job) touches these.
+  std::vector<unsigned char> buffer;
+  std::uint64_t received = 0;
+  bool assembling = false;
+  bool discarding = false;  // the request is over max_request_bytes: consume, then refuse
+};
+
+server::server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log)
+    : channel_(channel), handlers_(handlers), pool_(pool), log_(log), slots_(new slot_host[channel.slot_count]) {}
+
+server::~server() { stop(); }
+
+void server::start(unsigned threads, unsigned spin_us, unsigned max_sleep_us) {
+  threads = std::min(threads, channel_.slot_count);
+  stopping_.store(false, std::memory_order_relaxed);
+  for (unsigned t = 0; t < threads; ++t) {
+    const std::uint32_t first = static_cast<std::uint32_t>(std::uint64_t(channel_.slot_count) * t / threads);
+    const std::uint32_t last = static_cast<std::uint32_t>(std::uint64_t(channel_.slot_count) * (t + 1) / threads);
+    threads_.emplace_back([=, this] { serve_loop(first, last, spin_us, max_sleep_us); });
+  }
+}
+
+void server::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+// Polls its slots; after spin_us without work it sleeps, doubling the sleep
+// up to max_sleep_us, so that an idle runtime costs almost nothing.
+void server::serve_loop(std::uint32_t first, std::uint32_t last, unsigned spin_us, unsigned max_sleep_us) {
+  using clock = std::chrono::steady_clock;
+  block_sigpipe_in_this_thread();
+  auto last_work = clock::now();
+  unsigned sleep_us = 0;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    if (poll(first, last)) {
+      last_work = clock::now();
+      sleep_us = 0;
+      continue;
+    }
+    if (clock::now() - last_work < std::chrono::microseconds(spin_us)) {
+#if defined(__x86_64__)
+      __builtin_ia32_pause();
+#endif
+      continue;
+    }
+    sleep_us = sleep_us ? std::min(sleep_us * 2, max_sleep_us) : std::min(20u, max_sleep_us);
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  }
+}
+
+bool server::poll(std::uint32_t first, std::uint32_t last) {
+  bool work = false;
+  for (std::uint32_t s = first; s < last; ++s) {
+    slot_host& st = slots_[s];
+    if (st.busy.load(std::memory_order_acquire)) continue;
+    const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
+    std::uint32_t next = st.expected.load(std::memory_order_relaxed);
+    if (seq_before(bell, next)) continue;
+    while (!seq_before(bell, next)) {
+      consume(s, next);
+      ++next;
+      if (st.busy.load(std::memory_order_relaxed)) break;
+    }
+    st.expected.store(next, std::memory_order_release);
+    work = true;
+  }
+  return work;
+}
+
+bool server::drained() const {
+  for (std::uint32_t s = 0; s < channel_.slot_count; ++s) {
+    const slot_host& st = slots_[s];
+    if (st.busy.load(std::memory_order_acquire)) return false;
+    if (load_acquire(channel_.doorbells[s]) != st.expected.load(std::memory_order_acquire) - 1) return false;
+  }
+  return true;
+}
+
+runtime_stats server::stats() const {
+  return {requests_.load(std::memory_order_relaxed), frames_.load(std::memory_order_relaxed),
+          errors_.load(std::memory_order_relaxed)};
+}
+
+void server::malformed(const frame_header& h, std::uint32_t slot, const char* why) {
+  errors_.fetch_add(1, std::memory_order_relaxed);
+  log_.once(std::string("malformed:") + why,
+            std::string("malformed request (") + why + ") " + describe(h, slot) + "; answered with EPROTO");
+}
+
+void server::consume(std::uint32_t s, std::uint32_t seq) {
+  frame& f = channel_.frame_for(s, seq);
+  frame_header h;
+  std::memcpy(&h, &f.header, sizeof h);
+  slot_host& st = slots_[s];
+  frames_.fetch_add(1, std::memory_order_relaxed);
+
+  const bool first = h.flags & frame_first, last = h.flags & frame_last;
+  const char* bad = nullptr;
+  if (h.seq != seq) bad = "frame sequence number out of order";
+  else if (h.body_bytes > frame_body_bytes) bad = "frame body longer than a frame";
+  else if (!first && !st.assembling) bad = "continuation frame without a first frame";
+  if (bad) {
+    st.assembling = false;
+    malformed(h, s, bad);
+    if (last) answer_error(s, seq, h, status_malformed);
+    else store_release(f.header.done, seq);
+    return;
+  }
+  if (first) {
+    if (st.assembling) malformed(h, s, "new request before the last frame of the previous one");
+    st.assembling = true;
+    st.received = 0;
+    st.discarding = h.total_bytes > channel_.max_request_bytes || h.total_bytes < h.body_bytes;
+    if (st.discarding) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      log_.once("too-large:" + std::to_string(h.op),
+                "request of " + std::to_string(h.total_bytes) + " bytes over the limit of " +
+                    std::to_string(channel_.max_request_bytes) + ", " + describe(h, s) + "; answered with E2BIG");
+    }
+    if (last && !st.discarding && h.body_bytes == h.total_bytes) {  // one frame: serve it in place
+      st.assembling = false;
+      dispatch(s, seq, f.body, h.body_bytes, h);
+      return;
+    }
+    if (!st.discarding) st.buffer.resize(h.total_bytes);
+  }
+  if (!st.discarding) {
+    if (h.body_bytes > st.buffer.size() - st.received) {
+      st.assembling = false;
+      malformed(h, s, "frames longer than the request");
+      if (last) answer_error(s, seq, h, status_malformed);
+      else store_release(f.header.done, seq);
+      return;
+    }
+    std::memcpy(st.buffer.data() + st.received, f.body, h.body_bytes);
+  }
+  st.received += h.body_bytes;
+  if (!last) {
+    store_release(f.header.done, seq);  // frame copied out: the device may reuse it
+    return;
+  }
+  st.assembling = false;
+  if (st.discarding) {
+    answer_error(s, seq, h, status_too_large);
+  } else if (st.received != st.buffer.size()) {
+    malformed(h, s, "request shorter than its stated length");
+    answer_error(s, seq, h, status_malformed);
+  } else {
+    dispatch(s, seq, st.buffer.data(), st.buffer.size(), h);
+  }
+}
+
+void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header& h, std::int64_t status) {
+  frame& f = channel_.frame_for(s, seq);
+  if (!(h.flags & frame_no_reply)) {
+    const unsigned lanes = static_cast<unsigned>(__builtin_popcount(h.mask));
+    for (unsigned r = 0; r < lanes; ++r) {
+      result_cell c{};
+      c.status = status;
+      std::memcpy(f.body + r * cell_bytes, &c, sizeof c);
+    }
+  }
+  store_release(f.header.done, seq);
+}
+
+void server::run_handler(const handler_entry& e, request& r) {
+  try {
+    e.fn(r);
+  } catch (const std::exception& ex) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    log_.once("threw:" + std::to_string(r.op()),
+              "handler for op " + std::to_string(r.op()) + " threw: " + ex.what() + "; answered with EIO");
+    for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, -EIO);
+  } catch (...) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    log_.once("threw:" + std::to_string(r.op()),
+              "handler for op " + std::to_string(r.op()) + " threw; answered with EIO");
+    for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, -EIO);
+  }
+}
+
+void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r) {
+  frame& f = channel_.frame_for(s, last_seq);
+  if (r.no_reply()) {
+    for (unsigned i = 0; i < r.lanes(); ++i)
+      if (r.status(i) < 0)
+        log_.once("no-reply:" + std::to_string(r.op()) + ":" + std::to_string(r.status(i)),
+                  "fire-and-forget op " + std::to_string(r.op()) + " from block " + std::to_string(r.block()) +
+                      " failed: " + std::strerror(static_cast<int>(-r.status(i))));
+  }
+  store_release(f.header.done, last_seq);
+}
+
+void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
+                      const frame_header& h) {
+  requests_.fetch_add(1, std::memory_order_relaxed);
+  frame& lf = channel_.frame_for(s, last_seq);
+  const request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp};
+  const handler_entry* e = handlers_.find(h.op);
+  if (!e) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    log_.once("unknown:" + std::to_string(h.op),
+              "unknown operation " + std::to_string(h.op) + " requested by block " + std::to_string(h.block) +
+                  " warp " + std::to_string(h.warp) + "; answered with ENOSYS");
+    answer_error(s, last_seq, h, status_unknown_op);
+    return;
+  }
+  if (e->kind == handler_kind::blocking) {
+    // The stream (frame or reassembly buffer) stays untouched while the slot
+    // is busy: the device waits for `done`, and polling skips busy slots.
+    struct job_state {
+      request r;
+      result_cell results[lanes_per_request];
+    };
+    auto job = std::make_shared<job_state>();
+    if (const char* why = request_builder::build(job->r, stream, bytes, o, job->results)) {
+      malformed(h, s, why);
+      answer_error(s, last_seq, h, status_malformed);
+      return;
+    }
+    slots_[s].busy.store(true, std::memory_order_relaxed);
+    pool_.submit([this, job, e, s, last_seq, &lf] {
+      run_handler(*e, job->r);
+      if (!job->r.no_reply())
+        std::memcpy(lf.body, job->results, job->r.lanes() * sizeof(result_cell));
+      complete(s, last_seq, job->r);
+      slots_[s].busy.store(false, std::memory_order_release);
+    });
+    return;
+  }
+  request r;
+  result_cell results[lanes_per_request];
+  if (const char* why = request_builder::build(r, stream, bytes, o, results)) {
+    malformed(h, s, why);
+    answer_error(s, last_seq, h, status_malformed);
+    return;
+  }
+  run_handler(*e, r);
+  if (!r.no_reply()) std::memcpy(lf.body, results, r.lanes() * sizeof(result_cell));
+  complete(s, last_seq, r);
+}
+
+}  // namespace gpustd::detail
