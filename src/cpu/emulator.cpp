@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -28,10 +29,11 @@ constexpr auto convergence_grace = std::chrono::milliseconds(2);
 }
 }  // namespace
 
-// One emulated warp. All fields are guarded by `m`.
+// One emulated warp. All fields are guarded by `m`. Each lane sleeps on its
+// own condition variable, so an event wakes only the lanes it concerns.
 struct warp_state {
   std::mutex m;
-  std::condition_variable cv;
+  std::condition_variable lane_cv[32];
   std::uint32_t live = 0;     // lanes that have not exited
   std::uint32_t running = 0;  // live lanes not waiting in a collective, barrier or active_mask
   // active_mask(): lanes waiting, the site each waits at, and groups formed.
@@ -46,6 +48,15 @@ struct warp_state {
     std::uint64_t result[32] = {};
   };
   std::unordered_map<std::uint32_t, rendezvous> rendezvous_by_mask;
+
+  void wake(std::uint32_t lanes) {
+    for (; lanes; lanes &= lanes - 1) lane_cv[std::countr_zero(lanes)].notify_one();
+  }
+  // A lane stops running; when none runs, lanes waiting to converge may go.
+  void stop_running(std::uint32_t me) {
+    running &= ~me;
+    if (running == 0 && converging) wake(converging);
+  }
 };
 
 // One emulated block: the __syncthreads() barrier.
@@ -66,11 +77,10 @@ std::uint32_t active_mask(const void* site) {
   warp_state& w = *c->warp;
   const std::uint32_t me = 1u << c->lane;
   std::unique_lock lk(w.m);
-  w.running &= ~me;
   w.converging |= me;
   w.site[c->lane] = site;
   w.formed[c->lane] = 0;
-  w.cv.notify_all();
+  w.stop_running(me);
   const auto deadline = std::chrono::steady_clock::now() + convergence_grace;
   for (;;) {
     if (std::uint32_t g = w.formed[c->lane]) {
@@ -79,17 +89,18 @@ std::uint32_t active_mask(const void* site) {
     }
     if (w.running == 0 || std::chrono::steady_clock::now() >= deadline) {
       std::uint32_t group = 0;
-      for (unsigned l = 0; l < 32; ++l)
-        if (((w.converging >> l) & 1u) && w.site[l] == site) group |= 1u << l;
-      for (unsigned l = 0; l < 32; ++l)
-        if ((group >> l) & 1u) w.formed[l] = group;
+      for (std::uint32_t m = w.converging; m; m &= m - 1) {
+        const unsigned l = static_cast<unsigned>(std::countr_zero(m));
+        if (w.site[l] == site) group |= 1u << l;
+      }
+      for (std::uint32_t m = group; m; m &= m - 1) w.formed[std::countr_zero(m)] = group;
       w.converging &= ~group;
       w.running |= group;
       w.formed[c->lane] = 0;
-      w.cv.notify_all();
+      w.wake(group & ~me);
       return group;
     }
-    w.cv.wait_until(lk, deadline);
+    w.lane_cv[c->lane].wait_until(lk, deadline);
   }
 }
 
@@ -103,6 +114,10 @@ void collective(std::uint32_t mask, std::uint64_t value, std::uint64_t (&all)[32
   warp_state& w = *c->warp;
   const std::uint32_t me = 1u << c->lane;
   if (!(mask & me)) fatal("warp collective: the calling lane " + std::to_string(c->lane) + " is not in its mask");
+  if (mask == me) {
+    all[c->lane] = value;
+    return;
+  }
   std::unique_lock lk(w.m);
   auto& r = w.rendezvous_by_mask[mask];
   r.values[c->lane] = value;
@@ -112,31 +127,28 @@ void collective(std::uint32_t mask, std::uint64_t value, std::uint64_t (&all)[32
     r.arrived = 0;
     ++r.generation;
     std::memcpy(all, r.result, sizeof all);
-    w.cv.notify_all();
+    w.running |= mask;  // the waiters run again from now on
+    w.wake(mask & ~me);
     return;
   }
   const std::uint64_t gen = r.generation;
-  w.running &= ~me;
-  w.cv.notify_all();
+  w.stop_running(me);
   while (r.generation == gen) {
-    if (mask & ~w.live)
-      fatal("warp collective with mask 0x" + [&] {
-        char b[16];
-        std::snprintf(b, sizeof b, "%08x", mask);
-        return std::string(b);
-      }() + " waits for a lane that has exited");
-    w.cv.wait(lk);
+    if (mask & ~w.live) {
+      char b[16];
+      std::snprintf(b, sizeof b, "%08x", mask);
+      fatal(std::string("warp collective with mask 0x") + b + " waits for a lane that has exited");
+    }
+    w.lane_cv[c->lane].wait(lk);
   }
   std::memcpy(all, r.result, sizeof all);
-  w.running |= me;
 }
 
 namespace {
 void set_running(warp_state& w, std::uint32_t me, bool on) {
   std::lock_guard lk(w.m);
   if (on) w.running |= me;
-  else w.running &= ~me;
-  w.cv.notify_all();
+  else w.stop_running(me);
 }
 }  // namespace
 
@@ -175,8 +187,8 @@ void lane_exit(lane_context& c) {
   std::lock_guard lk(c.warp->m);
   const std::uint32_t me = 1u << c.lane;
   c.warp->live &= ~me;
-  c.warp->running &= ~me;
-  c.warp->cv.notify_all();
+  c.warp->stop_running(me);
+  c.warp->wake(c.warp->live);  // a lane waiting for this one in a collective must learn it is gone
 }
 
 struct lane_start {

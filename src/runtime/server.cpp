@@ -38,33 +38,43 @@ struct server::slot_host {
 };
 
 server::server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log)
-    : channel_(channel), handlers_(handlers), pool_(pool), log_(log), slots_(new slot_host[channel.slot_count]) {}
+    : channel_(channel), handlers_(handlers), pool_(pool), log_(log), slots_(new slot_host[channel.slot_count]) {
+  // Serving starts after whatever the channel has already published.
+  for (std::uint32_t s = 0; s < channel_.slot_count; ++s)
+    slots_[s].expected.store(load_acquire(channel_.doorbells[s]) + 1, std::memory_order_relaxed);
+}
 
 server::~server() { stop(); }
 
 void server::start(unsigned threads, unsigned spin_us, unsigned max_sleep_us) {
   threads = std::min(threads, channel_.slot_count);
+  threads_count_ = threads;
   stopping_.store(false, std::memory_order_relaxed);
   for (unsigned t = 0; t < threads; ++t) {
     const std::uint32_t first = static_cast<std::uint32_t>(std::uint64_t(channel_.slot_count) * t / threads);
     const std::uint32_t last = static_cast<std::uint32_t>(std::uint64_t(channel_.slot_count) * (t + 1) / threads);
-    threads_.emplace_back([=, this] { serve_loop(first, last, spin_us, max_sleep_us); });
+    threads_.emplace_back([=, this] { serve_loop(t, first, last, spin_us, max_sleep_us); });
   }
 }
 
 void server::stop() {
   stopping_.store(true, std::memory_order_relaxed);
+  wake_parked();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }
 
-// Polls its slots; after spin_us without work it sleeps, doubling the sleep
-// up to max_sleep_us, so that an idle runtime costs almost nothing.
-void server::serve_loop(std::uint32_t first, std::uint32_t last, unsigned spin_us, unsigned max_sleep_us) {
+// Polls its slots; after spin_us without work, thread 0 sleeps between polls
+// (doubling the sleep up to max_sleep_us) and the others park until thread 0
+// sees work for them, so that an idle runtime costs one thread's occasional
+// scan of the doorbells.
+void server::serve_loop(unsigned index, std::uint32_t first, std::uint32_t last, unsigned spin_us,
+                        unsigned max_sleep_us) {
   using clock = std::chrono::steady_clock;
   block_sigpipe_in_this_thread();
   auto last_work = clock::now();
   unsigned sleep_us = 0;
+  const bool watchman = index == 0;
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (poll(first, last)) {
       last_work = clock::now();
@@ -77,9 +87,33 @@ void server::serve_loop(std::uint32_t first, std::uint32_t last, unsigned spin_u
 #endif
       continue;
     }
-    sleep_us = sleep_us ? std::min(sleep_us * 2, max_sleep_us) : std::min(20u, max_sleep_us);
-    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+    if (watchman) {
+      if (threads_count_ > 1 && pending(0, channel_.slot_count)) wake_parked();
+      sleep_us = sleep_us ? std::min(sleep_us * 2, max_sleep_us) : std::min(20u, max_sleep_us);
+      std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+    } else {
+      std::unique_lock lk(park_mutex_);
+      const std::uint64_t gen = wake_generation_;
+      if (park_cv_.wait_for(lk, std::chrono::milliseconds(100), [&] {
+            return wake_generation_ != gen || stopping_.load(std::memory_order_relaxed);
+          }))
+        last_work = clock::now();  // woken for work: spin again for a while
+    }
   }
+}
+
+bool server::pending(std::uint32_t first, std::uint32_t last) const {
+  for (std::uint32_t s = first; s < last; ++s)
+    if (load_acquire(channel_.doorbells[s]) != slots_[s].expected.load(std::memory_order_acquire) - 1) return true;
+  return false;
+}
+
+void server::wake_parked() {
+  {
+    std::lock_guard lk(park_mutex_);
+    ++wake_generation_;
+  }
+  park_cv_.notify_all();
 }
 
 bool server::poll(std::uint32_t first, std::uint32_t last) {

@@ -7,6 +7,8 @@
 // error status (and one log line), never a crash.
 #pragma once
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -45,7 +47,9 @@ class server {
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
   void complete(std::uint32_t slot, std::uint32_t last_seq, const request& r);
   void run_handler(const handler_entry& e, request& r);
-  void serve_loop(std::uint32_t first, std::uint32_t last, unsigned spin_us, unsigned max_sleep_us);
+  void serve_loop(unsigned index, std::uint32_t first, std::uint32_t last, unsigned spin_us, unsigned max_sleep_us);
+  bool pending(std::uint32_t first, std::uint32_t last) const;
+  void wake_parked();
   void malformed(const protocol::frame_header& h, std::uint32_t slot, const char* why);
 
   channel_host channel_;
@@ -54,7 +58,13 @@ class server {
   runtime_log& log_;
   std::unique_ptr<slot_host[]> slots_;
   std::vector<std::thread> threads_;
+  unsigned threads_count_ = 0;
   std::atomic<bool> stopping_{false};
+  // Idle threads other than thread 0 park here; thread 0 (the watchman) keeps
+  // polling at a low rate and wakes them when their slots have work.
+  std::mutex park_mutex_;
+  std::condition_variable park_cv_;
+  std::uint64_t wake_generation_ = 0;  // guarded by park_mutex_
   std::atomic<std::uint64_t> requests_{0}, frames_{0}, errors_{0};
 };
 

@@ -7,6 +7,8 @@
 //   broadcast(mask, v, src)   v as held by lane src
 //   sync_warp(mask)           barrier (with memory ordering) among mask
 //   match_any(mask, v)        lanes of mask holding the same v as the caller
+//   exclusive_sum(mask, v, t) sum of v over lanes of mask below the caller
+//                             (t: over all of mask)
 //   short_sleep(ns)           a pause for spin loops
 //   timer_ns()                the device timer, nanoseconds
 //   resident_warp_index()     a warp index unique among resident warps

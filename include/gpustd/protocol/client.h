@@ -79,14 +79,8 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const unsigned rank = platform::rank_in(group);
 
   // Where each lane's payload lies in the request stream.
-  const std::uint64_t my_padded = padded_payload(rq.payload_bytes);
-  std::uint64_t before = 0, payload_total = 0;
-  for (std::uint32_t m = group; m; m &= m - 1) {
-    const unsigned src = platform::first_lane(m);
-    const std::uint64_t v = platform::broadcast(group, my_padded, src);
-    if (src < lane) before += v;
-    payload_total += v;
-  }
+  std::uint64_t payload_total = 0;
+  const std::uint64_t before = platform::exclusive_sum(group, padded_payload(rq.payload_bytes), payload_total);
   const std::uint64_t cells = std::uint64_t(count) * cell_bytes;
   const std::uint64_t total = cells + payload_total;
   if (total > ch.max_request_bytes) return group_too_large;
@@ -110,45 +104,63 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   frame* ring = ch.frames + std::uint64_t(slot_index) * ch.frames_per_slot;
   const std::uint32_t ring_mask = ch.frames_per_slot - 1;
 
-  for (std::uint32_t f = 0; f < frames; ++f) {
-    const std::uint32_t seq = seq0 + f;
-    frame& fr = ring[seq & ring_mask];
-    if (is_leader) wait_frame_free(slot, fr, seq, ch.frames_per_slot);
+  // Frame f of the request: wait until it is free, or publish it.
+  auto open_frame = [&](std::uint32_t f) -> frame& {
+    frame& fr = ring[(seq0 + f) & ring_mask];
+    if (is_leader) wait_frame_free(slot, fr, seq0 + f, ch.frames_per_slot);
     platform::sync_warp(group);
-    const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes;
-    const std::uint64_t w1 = total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes;
-    if (f == 0) {
-      auto* cell = reinterpret_cast<request_cell*>(fr.body + rank * cell_bytes);
-      cell->payload_bytes = rq.payload_bytes;
-      cell->arg_bytes = static_cast<std::uint16_t>(rq.arg_bytes);
-      cell->reserved = 0;
-      if (rq.arg_bytes) std::memcpy(cell->args, rq.args, rq.arg_bytes);
-    }
-    for (std::uint32_t m = group; m; m &= m - 1) {
-      const unsigned src = platform::first_lane(m);
-      const std::uint32_t len = platform::broadcast(group, rq.payload_bytes, src);
-      if (len == 0) continue;
-      const std::uint64_t off = platform::broadcast(group, my_offset, src);
-      const std::uint64_t lo = off > w0 ? off : w0;
-      const std::uint64_t hi = off + len < w1 ? off + len : w1;
-      if (lo >= hi) continue;
-      const auto base = platform::broadcast(group, static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(rq.payload)), src);
-      copy_together(fr.body + (lo - w0), reinterpret_cast<const unsigned char*>(base) + (lo - off), hi - lo, rank, count);
-    }
+    return fr;
+  };
+  auto publish_frame = [&](std::uint32_t f, frame& fr) {
     platform::sync_warp(group);  // orders every lane's writes before the leader's release
     if (is_leader) {
-      fr.header.seq = seq;
+      const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes;
+      fr.header.seq = seq0 + f;
       fr.header.op = rq.op;
       fr.header.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
                                                    (rq.no_reply ? frame_no_reply : 0));
       fr.header.mask = group;
-      fr.header.body_bytes = static_cast<std::uint32_t>(w1 - w0);
+      fr.header.body_bytes = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
       fr.header.total_bytes = static_cast<std::uint32_t>(total);
       fr.header.block = platform::block_index();
       fr.header.warp = platform::warp_in_block();
-      platform::store_release_system(ch.doorbells[slot_index], seq);
+      platform::store_release_system(ch.doorbells[slot_index], seq0 + f);
+    }
+  };
+
+  std::uint32_t f = 0;
+  frame* fr = &open_frame(0);
+  {  // every lane's cell, in frame 0
+    auto* cell = reinterpret_cast<request_cell*>(fr->body + rank * cell_bytes);
+    cell->payload_bytes = rq.payload_bytes;
+    cell->arg_bytes = static_cast<std::uint16_t>(rq.arg_bytes);
+    cell->reserved = 0;
+    if (rq.arg_bytes) std::memcpy(cell->args, rq.args, rq.arg_bytes);
+  }
+  // The payloads, lane after lane, all lanes copying each one together.
+  for (std::uint32_t m = platform::ballot(group, rq.payload_bytes != 0); m; m &= m - 1) {
+    const unsigned src = platform::first_lane(m);
+    const std::uint64_t off = platform::broadcast(group, my_offset, src);
+    const std::uint64_t end = off + platform::broadcast(group, rq.payload_bytes, src);
+    const auto* base = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(
+        platform::broadcast(group, static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(rq.payload)), src)));
+    for (std::uint64_t pos = off; pos < end;) {
+      const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes, w1 = w0 + frame_body_bytes;
+      if (pos >= w1) {
+        publish_frame(f, *fr);
+        fr = &open_frame(++f);
+        continue;
+      }
+      const std::uint64_t hi = end < w1 ? end : w1;
+      copy_together(fr->body + (pos - w0), base + (pos - off), hi - pos, rank, count);
+      pos = hi;
     }
   }
+  while (f + 1 < frames) {  // (padding never fills a frame; kept for safety)
+    publish_frame(f, *fr);
+    fr = &open_frame(++f);
+  }
+  publish_frame(f, *fr);
 
   if (rq.no_reply) {
     if (is_leader) platform::unlock_device(slot.lock);

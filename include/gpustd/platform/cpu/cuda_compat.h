@@ -24,7 +24,6 @@
 #define __shared__ static
 #define __managed__
 #define __forceinline__ inline __attribute__((always_inline))
-#define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
 #define __restrict__ __restrict
 
@@ -53,7 +52,6 @@ inline void __threadfence_block() { std::atomic_thread_fence(std::memory_order_s
 inline void __threadfence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline void __nanosleep(unsigned ns) { gpustd::platform::short_sleep(ns); }
 inline long long clock64() { return static_cast<long long>(gpustd::platform::timer_ns()); }
-inline int clock() { return static_cast<int>(gpustd::platform::timer_ns()); }
 
 // ---- warp intrinsics ----
 inline unsigned __ballot_sync(unsigned mask, int pred) { return gpustd::platform::ballot(mask, pred != 0); }

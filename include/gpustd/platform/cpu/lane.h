@@ -43,6 +43,19 @@ inline std::uint32_t match_any(std::uint32_t mask, std::uint32_t v) {
     if (((mask >> l) & 1u) && all[l] == v) r |= 1u << l;
   return r;
 }
+inline std::uint64_t exclusive_sum(std::uint32_t mask, std::uint64_t v, std::uint64_t& total) {
+  std::uint64_t all[32];
+  cpu::collective(mask, v, all);
+  const unsigned me = lane_id();
+  std::uint64_t before = 0, sum = 0;
+  for (unsigned l = 0; l < 32; ++l)
+    if ((mask >> l) & 1u) {
+      if (l < me) before += all[l];
+      sum += all[l];
+    }
+  total = sum;
+  return before;
+}
 // Spin loops on the CPU must give the core away: lanes outnumber cores.
 inline void short_sleep(unsigned ns) {
   if (ns < 1000) std::this_thread::yield();

@@ -22,6 +22,29 @@ GPUSTD_INLINE std::uint64_t broadcast(std::uint32_t mask, std::uint64_t v, unsig
 }
 GPUSTD_INLINE void sync_warp(std::uint32_t mask) { __syncwarp(mask); }
 GPUSTD_INLINE std::uint32_t match_any(std::uint32_t mask, std::uint32_t v) { return __match_any_sync(mask, v); }
+// Sum of v over the lanes of mask below the caller; `total` gets the sum over
+// all of mask.
+GPUSTD_INLINE std::uint64_t exclusive_sum(std::uint32_t mask, std::uint64_t v, std::uint64_t& total) {
+  std::uint64_t before = 0, sum = 0;
+  const unsigned me = lane_id();
+  if (mask == 0xffffffffu) {
+    std::uint64_t inclusive = v;
+    for (unsigned d = 1; d < 32; d <<= 1) {
+      const std::uint64_t up = __shfl_up_sync(mask, static_cast<unsigned long long>(inclusive), d);
+      if (me >= d) inclusive += up;
+    }
+    total = __shfl_sync(mask, static_cast<unsigned long long>(inclusive), 31);
+    return inclusive - v;
+  }
+  for (std::uint32_t m = mask; m; m &= m - 1) {
+    const unsigned src = static_cast<unsigned>(__ffs(m) - 1);
+    const std::uint64_t x = __shfl_sync(mask, static_cast<unsigned long long>(v), src);
+    if (src < me) before += x;
+    sum += x;
+  }
+  total = sum;
+  return before;
+}
 // A short pause inside a spin loop.
 GPUSTD_INLINE void short_sleep(unsigned ns) { __nanosleep(ns); }
 // Nanoseconds from the device's global timer (no host round trip).

@@ -1,0 +1,307 @@
+// Host-only tests: the device client (called from plain CPU threads, each a
+// warp of one lane) and the server, stepped by hand over plain memory.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "gpustd/protocol/client.h"
+#include "runtime/blocking_pool.h"
+#include "runtime/channel_memory.h"
+#include "runtime/handler_table.h"
+#include "runtime/runtime_log.h"
+#include "runtime/server.h"
+
+namespace gpustd::detail {
+namespace {
+
+using namespace protocol;
+constexpr std::uint16_t op_echo = 0x8001;
+constexpr std::uint16_t op_count = 0x8002;
+
+// A channel in plain memory, published as the process's channel, with a
+// server that the test steps.
+struct bench {
+  plain_channel ch;
+  handler_table table;
+  blocking_pool pool{1};
+  runtime_log log;
+  server srv;
+  std::atomic<unsigned> counted{0};
+  std::vector<std::uint64_t> order;  // op_count arguments, in service order
+
+  explicit bench(std::uint32_t slots = 4, std::uint32_t frames = 2, std::uint32_t max = 1u << 20, int log_fd = 2)
+      : ch(slots, frames, max), log(log_fd), srv(ch.host, table, pool, log) {
+    cpu_channel = ch.view;
+    table.set(op_echo, [](request& r) {
+      for (unsigned i = 0; i < r.lanes(); ++i) {
+        auto p = r.payload(i);
+        std::uint64_t sum = 0;
+        for (auto b : p) sum = sum * 31 + static_cast<unsigned char>(b);
+        r.set_result(i, static_cast<std::int64_t>(p.size()), std::as_bytes(std::span(&sum, 1)));
+      }
+    }, handler_kind::polling);
+    table.set(op_count, [this](request& r) {
+      for (unsigned i = 0; i < r.lanes(); ++i) order.push_back(r.arg<std::uint64_t>(i));
+      counted.fetch_add(r.lanes());
+    }, handler_kind::polling);
+  }
+  ~bench() { cpu_channel = {}; }
+
+  // Steps the server until `done` turns true.
+  template <class Pred>
+  void serve_until(Pred done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done()) {
+      srv.poll_all();
+      ASSERT_LT(std::chrono::steady_clock::now(), until) << "client never finished";
+      std::this_thread::yield();
+    }
+  }
+};
+
+std::uint64_t checksum(const std::vector<unsigned char>& v) {
+  std::uint64_t sum = 0;
+  for (auto b : v) sum = sum * 31 + b;
+  return sum;
+}
+
+std::int64_t echo(const std::vector<unsigned char>& payload, std::uint64_t* sum) {
+  lane_request rq;
+  rq.op = op_echo;
+  rq.payload = payload.data();
+  rq.payload_bytes = static_cast<std::uint32_t>(payload.size());
+  std::uint64_t data[7] = {};
+  const std::int64_t r = hostcall(rq, data);
+  *sum = data[0];
+  return r;
+}
+
+void send_count(std::uint64_t v) {
+  lane_request rq;
+  rq.op = op_count;
+  rq.no_reply = true;
+  rq.args = &v;
+  rq.arg_bytes = sizeof v;
+  ASSERT_EQ(hostcall(rq), 0);
+}
+
+TEST(Protocol, BlockingCallRoundTrip) {
+  bench b;
+  std::vector<unsigned char> payload{1, 2, 3, 4, 5};
+  std::atomic<bool> finished{false};
+  std::int64_t status = 0;
+  std::uint64_t sum = 0;
+  std::thread client([&] {
+    status = echo(payload, &sum);
+    finished = true;
+  });
+  b.serve_until([&] { return finished.load(); });
+  client.join();
+  EXPECT_EQ(status, 5);
+  EXPECT_EQ(sum, checksum(payload));
+  EXPECT_TRUE(b.srv.drained());
+}
+
+TEST(Protocol, FireAndForgetIsQueuedUntilServedInOrder) {
+  bench b(1, 4);
+  for (std::uint64_t i = 0; i < 3; ++i) send_count(100 + i);  // fits the 4-frame window: no waiting
+  EXPECT_EQ(b.ch.doorbells[0], 3u);
+  EXPECT_EQ(b.counted.load(), 0u);
+  EXPECT_FALSE(b.srv.drained());
+  b.srv.poll_all();
+  EXPECT_EQ(b.counted.load(), 3u);
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{100, 101, 102}));
+  for (std::uint32_t seq = 1; seq <= 3; ++seq) EXPECT_EQ(b.ch.host.frame_for(0, seq).header.done, seq);
+  EXPECT_TRUE(b.srv.drained());
+}
+
+TEST(Protocol, WriterWaitsWhenTheWindowIsFull) {
+  bench b(1, 2);
+  std::atomic<int> sent{0};
+  std::thread client([&] {
+    for (std::uint64_t i = 0; i < 6; ++i) {
+      send_count(i);
+      sent.fetch_add(1);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(sent.load(), 2) << "the client must wait for the host once both frames are in flight";
+  EXPECT_EQ(b.counted.load(), 0u);
+  b.serve_until([&] { return sent.load() == 6 && b.counted.load() == 6; });
+  client.join();
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(Protocol, LongPayloadStreamsThroughASmallWindow) {
+  bench b(1, 2);
+  std::vector<unsigned char> payload(100'003);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<unsigned char>(i * 13 + 7);
+  std::atomic<bool> finished{false};
+  std::int64_t status = 0;
+  std::uint64_t sum = 0;
+  std::thread client([&] {
+    status = echo(payload, &sum);
+    finished = true;
+  });
+  b.serve_until([&] { return finished.load(); });
+  client.join();
+  EXPECT_EQ(status, 100'003);
+  EXPECT_EQ(sum, checksum(payload));
+  // 64-byte cell + 100,008 padded bytes = 49 frames of 2048.
+  EXPECT_EQ(b.srv.stats().frames, 49u);
+}
+
+TEST(Protocol, SequenceNumbersWrapAround) {
+  bench b(1, 2);
+  const std::uint32_t start = 0xFFFFFFF0u;
+  b.ch.slots[0].next_seq = start;
+  b.ch.slots[0].known_done = start - 1;
+  b.ch.doorbells[0] = start - 1;
+  for (std::uint32_t k = 0; k < 2; ++k) b.ch.frames[k].header.done = start - 2 + k;
+  server fresh(b.ch.host, b.table, b.pool, b.log);  // starts after the doorbell
+  std::atomic<bool> finished{false};
+  std::thread client([&] {
+    for (std::uint64_t i = 0; i < 40; ++i) send_count(i);
+    finished = true;
+  });
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!(finished && fresh.drained())) {
+    fresh.poll_all();
+    ASSERT_LT(std::chrono::steady_clock::now(), until);
+  }
+  client.join();
+  EXPECT_EQ(b.counted.load(), 40u);
+  EXPECT_LT(b.ch.slots[0].next_seq, 100u) << "did not wrap";
+}
+
+TEST(Protocol, NoRuntimeMeansEnodevNotAHang) {
+  cpu_channel = {};
+  lane_request rq;
+  rq.op = 1;
+  EXPECT_EQ(hostcall(rq), status_no_runtime);
+}
+
+TEST(Protocol, ClientRefusesBadArgumentsLocally) {
+  bench b;
+  lane_request rq;
+  rq.op = op_echo;
+  rq.payload_bytes = 10;  // and no payload pointer
+  EXPECT_EQ(hostcall(rq), status_bad_address);
+  rq.payload_bytes = 0;
+  rq.arg_bytes = inline_arg_bytes + 1;
+  unsigned char big[64] = {};
+  rq.args = big;
+  EXPECT_EQ(hostcall(rq), status_bad_argument);
+  EXPECT_EQ(b.ch.doorbells[0], 0u) << "nothing may reach the channel";
+}
+
+// ---- hostile frames, written by hand ----
+
+struct raw_frame {
+  std::uint32_t seq = 1;
+  std::uint16_t op = op_echo;
+  std::uint16_t flags = frame_first | frame_last;
+  std::uint32_t mask = 1;
+  std::uint32_t body_bytes = 64;
+  std::uint32_t total_bytes = 64;
+  request_cell cells[2] = {};
+};
+
+// Publishes `f` as slot 0's frame `at`, serves it, and returns lane 0's status.
+std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
+  frame& fr = b.ch.host.frame_for(0, at);
+  fr.header.seq = f.seq;
+  fr.header.op = f.op;
+  fr.header.flags = f.flags;
+  fr.header.mask = f.mask;
+  fr.header.body_bytes = f.body_bytes;
+  fr.header.total_bytes = f.total_bytes;
+  std::memcpy(fr.body, f.cells, sizeof f.cells);
+  std::atomic_ref<std::uint32_t>(b.ch.doorbells[0]).store(at, std::memory_order_release);
+  b.srv.poll_all();
+  EXPECT_EQ(fr.header.done, at) << "the frame must be released whatever it held";
+  result_cell rc;
+  std::memcpy(&rc, fr.body, sizeof rc);
+  return rc.status;
+}
+
+TEST(Protocol, MalformedFramesGetErrorsAndServingGoesOn) {
+  char name[] = "/tmp/gpustd-log-XXXXXX";
+  const int log_fd = ::mkstemp(name);
+  ASSERT_GE(log_fd, 0);
+  {
+    bench b(1, 2, 1u << 16, log_fd);
+    std::uint32_t seq = 0;
+    auto next = [&](raw_frame f) {
+      ++seq;
+      if (f.seq == 1) f.seq = seq;
+      return serve_raw(b, f, seq);
+    };
+    raw_frame good;
+    EXPECT_EQ(next(good), 0);  // echo of an empty payload: 0 bytes
+
+    raw_frame wrong_seq;
+    wrong_seq.seq = 999;
+    EXPECT_EQ(next(wrong_seq), status_malformed);
+
+    raw_frame long_body;
+    long_body.body_bytes = frame_body_bytes + 1;
+    EXPECT_EQ(next(long_body), status_malformed);
+
+    raw_frame long_args;
+    long_args.cells[0].arg_bytes = inline_arg_bytes + 1;
+    EXPECT_EQ(next(long_args), status_malformed);
+
+    raw_frame payload_past_end;
+    payload_past_end.cells[0].payload_bytes = 1000;
+    EXPECT_EQ(next(payload_past_end), status_malformed);
+
+    raw_frame huge_payload;
+    huge_payload.cells[0].payload_bytes = 0xFFFFFFF0u;
+    EXPECT_EQ(next(huge_payload), status_malformed);
+
+    raw_frame no_lanes;  // no lane to answer: released and counted as an error
+    no_lanes.mask = 0;
+    const auto errors_before = b.srv.stats().errors;
+    next(no_lanes);
+    EXPECT_EQ(b.srv.stats().errors, errors_before + 1);
+
+    raw_frame more_lanes_than_cells;
+    more_lanes_than_cells.mask = 0xffffffffu;
+    EXPECT_EQ(next(more_lanes_than_cells), status_malformed);
+
+    raw_frame over_limit;
+    over_limit.total_bytes = 1u << 20;
+    over_limit.flags = frame_first | frame_last;
+    EXPECT_EQ(next(over_limit), status_too_large);
+
+    raw_frame orphan;
+    orphan.flags = frame_last;  // continuation without a first frame
+    EXPECT_EQ(next(orphan), status_malformed);
+
+    raw_frame unknown;
+    unknown.op = 0x7777;
+    EXPECT_EQ(next(unknown), status_unknown_op);
+
+    EXPECT_EQ(next(good), 0) << "the server must keep serving";
+    EXPECT_TRUE(b.srv.drained());
+    EXPECT_GE(b.srv.stats().errors, 9u);
+  }
+  std::string log;
+  char buf[4096];
+  ::lseek(log_fd, 0, SEEK_SET);
+  for (ssize_t n; (n = ::read(log_fd, buf, sizeof buf)) > 0;) log.append(buf, static_cast<std::size_t>(n));
+  ::close(log_fd);
+  ::unlink(name);
+  EXPECT_NE(log.find("frame sequence number out of order"), std::string::npos) << log;
+  EXPECT_NE(log.find("unknown operation 30583"), std::string::npos) << log;
+  EXPECT_NE(log.find("over the limit"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace gpustd::detail

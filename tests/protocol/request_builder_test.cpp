@@ -1,0 +1,70 @@
+// The server's validation of a request stream.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "runtime/request_builder.h"
+
+namespace gpustd {
+namespace {
+
+using namespace protocol;
+
+struct stream {
+  std::vector<unsigned char> bytes;
+  // Lanes with the given payload sizes; payload bytes count up from `fill`.
+  stream(const std::vector<std::uint32_t>& payloads, unsigned char fill = 0) {
+    std::uint64_t total = payloads.size() * cell_bytes;
+    for (auto p : payloads) total += padded_payload(p);
+    bytes.assign(total, 0);
+    std::uint64_t off = payloads.size() * cell_bytes;
+    for (std::size_t r = 0; r < payloads.size(); ++r) {
+      request_cell c{};
+      c.payload_bytes = payloads[r];
+      c.arg_bytes = 4;
+      const std::uint32_t arg = 1000 + static_cast<std::uint32_t>(r);
+      std::memcpy(c.args, &arg, 4);
+      std::memcpy(bytes.data() + r * cell_bytes, &c, sizeof c);
+      for (std::uint32_t i = 0; i < payloads[r]; ++i) bytes[off + i] = static_cast<unsigned char>(fill + i);
+      off += padded_payload(payloads[r]);
+    }
+  }
+};
+
+TEST(RequestBuilder, LanesArgsAndPayloadsLineUp) {
+  stream s({3, 0, 17});
+  request r;
+  result_cell results[32];
+  const request_builder::origin o{0x8000, 0b10100010u, false, 5, 2};
+  ASSERT_EQ(request_builder::build(r, s.bytes.data(), s.bytes.size(), o, results), nullptr);
+  ASSERT_EQ(r.lanes(), 3u);
+  EXPECT_EQ(r.lane_of(0), 1u);
+  EXPECT_EQ(r.lane_of(1), 5u);
+  EXPECT_EQ(r.lane_of(2), 7u);
+  EXPECT_EQ(r.arg<std::uint32_t>(2), 1002u);
+  EXPECT_EQ(r.payload(0).size(), 3u);
+  EXPECT_EQ(r.payload(1).size(), 0u);
+  ASSERT_EQ(r.payload(2).size(), 17u);
+  EXPECT_EQ(static_cast<unsigned char>(r.payload(2)[16]), 16);
+  EXPECT_EQ(r.block(), 5u);
+  r.set_result(1, -5);
+  EXPECT_EQ(results[1].status, -5);
+}
+
+TEST(RequestBuilder, RejectsStreamsThatDoNotAddUp) {
+  request r;
+  result_cell results[32];
+  const request_builder::origin one{0x8000, 1u, false, 0, 0};
+  stream s({8});
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size() - 8, one, results), nullptr);
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size() + 8, one, results), nullptr);
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), 10, one, results), nullptr);
+  const request_builder::origin none{0x8000, 0u, false, 0, 0};
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size(), none, results), nullptr);
+  const request_builder::origin two{0x8000, 3u, false, 0, 0};
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size(), two, results), nullptr);
+}
+
+}  // namespace
+}  // namespace gpustd
