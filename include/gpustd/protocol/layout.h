@@ -38,6 +38,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "gpustd/config.h"
+
 namespace gpustd::protocol {
 
 inline constexpr std::uint32_t lanes_per_request = 32;
@@ -111,7 +113,7 @@ struct channel_view {
 };
 
 // Bytes a request stream needs: cells, then padded payloads.
-constexpr std::uint32_t padded_payload(std::uint32_t n) {
+GPUSTD_HOST_DEVICE constexpr std::uint32_t padded_payload(std::uint32_t n) {
   return (n + payload_alignment - 1) & ~(payload_alignment - 1);
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "gpustd/config.h"
+
 namespace gpustd::protocol {
 
 enum class opcode : std::uint16_t {
@@ -12,6 +14,6 @@ enum class opcode : std::uint16_t {
   first_user = 0x8000,
 };
 
-constexpr std::uint16_t to_u16(opcode op) { return static_cast<std::uint16_t>(op); }
+GPUSTD_HOST_DEVICE constexpr std::uint16_t to_u16(opcode op) { return static_cast<std::uint16_t>(op); }
 
 }  // namespace gpustd::protocol

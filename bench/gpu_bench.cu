@@ -1,0 +1,186 @@
+// GPU benchmark of the hostcall channel, with its floor measured in the same
+// run. Prints a table (and writes it as CSV to the path in argv[1], if given).
+//
+// Floor: a bare ping-pong through pinned mapped memory, one slot per warp,
+// lane 0 calling, host threads polling their share of the slots with a
+// trivial handler (the method of ../shared/floors/pingpong.cu).
+// gpustd: every lane of each warp calls gpustd::null_call() (coalesced into
+// one request per warp) or gpustd::null_send() (fire-and-forget).
+#include <cuda/atomic>
+#include <gpustd/gpustd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#define CHECK(x)                                                                                 \
+  do {                                                                                           \
+    cudaError_t e_ = (x);                                                                        \
+    if (e_ != cudaSuccess) {                                                                     \
+      std::fprintf(stderr, "%s:%d %s\n", __FILE__, __LINE__, cudaGetErrorString(e_));            \
+      std::exit(1);                                                                              \
+    }                                                                                            \
+  } while (0)
+
+namespace {
+
+// ---------------- floor: bare ping-pong ----------------
+struct alignas(128) pp_slot {
+  unsigned req, resp;
+  unsigned long long arg, ret;
+};
+using sys_u32 = cuda::atomic_ref<unsigned, cuda::thread_scope_system>;
+
+__global__ void __launch_bounds__(1024, 2) pp_client(pp_slot* slots, int calls, unsigned long long* bad) {
+  const int warp = (blockIdx.x * blockDim.x + threadIdx.x) / 32;
+  if ((threadIdx.x & 31) != 0) return;
+  pp_slot* s = &slots[warp];
+  for (int i = 1; i <= calls; ++i) {
+    s->arg = static_cast<unsigned long long>(warp) * 1000003ull + i;
+    sys_u32(s->req).store(i, cuda::memory_order_release);
+    while (sys_u32(s->resp).load(cuda::memory_order_acquire) != static_cast<unsigned>(i)) {
+    }
+    if (s->ret != s->arg * 2 + 1) atomicAdd(bad, 1ull);
+  }
+}
+
+double floor_run(int blocks, int threads, int calls, int host_threads) {
+  const int warps = blocks * threads / 32;
+  pp_slot* slots;
+  CHECK(cudaHostAlloc(&slots, sizeof(pp_slot) * warps, cudaHostAllocMapped));
+  std::memset(slots, 0, sizeof(pp_slot) * warps);
+  pp_slot* dslots;
+  CHECK(cudaHostGetDevicePointer(&dslots, slots, 0));
+  unsigned long long* bad;
+  CHECK(cudaMalloc(&bad, 8));
+  CHECK(cudaMemset(bad, 0, 8));
+  std::atomic<bool> stop{false};
+  std::vector<unsigned> seen(warps, 0);
+  std::vector<std::thread> ts;
+  const int per = (warps + host_threads - 1) / host_threads;
+  for (int t = 0; t < host_threads; ++t) {
+    const int first = t * per, count = std::min(per, warps - first);
+    if (count <= 0) continue;
+    ts.emplace_back([&, first, count] {
+      while (!stop.load(std::memory_order_relaxed))
+        for (int w = first; w < first + count; ++w) {
+          const unsigned r = std::atomic_ref<unsigned>(slots[w].req).load(std::memory_order_acquire);
+          if (r != seen[w]) {
+            seen[w] = r;
+            slots[w].ret = slots[w].arg * 2 + 1;
+            std::atomic_ref<unsigned>(slots[w].resp).store(r, std::memory_order_release);
+          }
+        }
+    });
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  pp_client<<<blocks, threads>>>(dslots, calls, bad);
+  CHECK(cudaGetLastError());
+  CHECK(cudaDeviceSynchronize());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stop = true;
+  for (auto& t : ts) t.join();
+  unsigned long long hbad = 0;
+  CHECK(cudaMemcpy(&hbad, bad, 8, cudaMemcpyDeviceToHost));
+  CHECK(cudaFreeHost(slots));
+  CHECK(cudaFree(bad));
+  if (hbad) std::printf("FLOOR ERROR: %llu bad answers\n", hbad);
+  return secs;
+}
+
+// ---------------- gpustd ----------------
+__global__ void __launch_bounds__(1024, 2) blocking_calls(int calls, unsigned* bad) {
+  for (int i = 0; i < calls; ++i)
+    if (gpustd::null_call() != 0) atomicAdd(bad, 1u);
+}
+__global__ void __launch_bounds__(1024, 2) fire_and_forget(int calls, unsigned* bad) {
+  for (int i = 0; i < calls; ++i)
+    if (gpustd::null_send() != 0) atomicAdd(bad, 1u);
+}
+
+struct measured {
+  double secs;
+  unsigned long long requests;
+};
+
+measured gpustd_run(void (*kernel)(int, unsigned*), int blocks, int threads, int calls, int host_threads) {
+  gpustd::runtime_options o;
+  o.server_threads = static_cast<unsigned>(host_threads);
+  gpustd::runtime rt(o);
+  unsigned* bad;
+  CHECK(cudaMalloc(&bad, 4));
+  CHECK(cudaMemset(bad, 0, 4));
+  kernel<<<1, 32>>>(10, bad);  // warm up (and wake the server threads)
+  rt.synchronize();
+  const auto before = rt.stats().requests;
+  const auto t0 = std::chrono::steady_clock::now();
+  kernel<<<blocks, threads>>>(calls, bad);
+  CHECK(cudaGetLastError());
+  rt.synchronize();  // kernel done and every request served
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  unsigned hbad = 0;
+  CHECK(cudaMemcpy(&hbad, bad, 4, cudaMemcpyDeviceToHost));
+  CHECK(cudaFree(bad));
+  if (hbad) std::printf("GPUSTD ERROR: %u calls failed\n", hbad);
+  return {secs, rt.stats().requests - before};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cudaDeviceProp p;
+  CHECK(cudaGetDeviceProperties(&p, 0));
+  const int sms = p.multiProcessorCount;
+  const int all_blocks = sms * (p.maxThreadsPerMultiProcessor / 1024);
+  const int host_n = static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u));
+  std::printf("device: %s, %d SMs, host threads N=%d\n", p.name, sms, host_n);
+  CHECK(cudaFree(nullptr));
+  FILE* csv = argc > 1 ? std::fopen(argv[1], "w") : nullptr;
+  if (csv) std::fprintf(csv, "what,warps,host_threads,floor,gpustd,ratio\n");
+
+  // Latency: one warp.
+  const int lat_calls = 20000;
+  floor_run(1, 32, 2000, 1);  // warm up
+  const double floor_lat = floor_run(1, 32, lat_calls, 1) / lat_calls * 1e6;
+  const double g_lat = gpustd_run(blocking_calls, 1, 32, lat_calls, 1).secs / lat_calls * 1e6;
+  const double g_lat_lane = gpustd_run(blocking_calls, 1, 1, lat_calls, 1).secs / lat_calls * 1e6;
+  std::printf("\n%-44s %10s %10s %8s\n", "latency, one warp (us per call)", "floor", "gpustd", "ratio");
+  std::printf("%-44s %10.2f %10.2f %8.2f\n", "32 lanes calling (one request)", floor_lat, g_lat, g_lat / floor_lat);
+  std::printf("%-44s %10.2f %10.2f %8.2f\n", "1 lane calling", floor_lat, g_lat_lane, g_lat_lane / floor_lat);
+  if (csv) std::fprintf(csv, "latency_us,1,1,%.3f,%.3f,%.3f\n", floor_lat, g_lat, g_lat / floor_lat);
+
+  struct shape {
+    const char* name;
+    int blocks, threads, calls;
+  };
+  const shape shapes[] = {{"1 warp", 1, 32, 20000},
+                          {"1 warp per SM", sms, 32, 4000},
+                          {"every warp resident", all_blocks, 1024, 200}};
+  std::printf("\n%-44s %10s %10s %8s %10s %8s\n", "throughput (M warp-calls/s)", "floor", "blocking", "ratio",
+              "fire&forget", "ff/blk");
+  for (const shape& s : shapes) {
+    for (int ht : {1, host_n}) {
+      const int warps = s.blocks * s.threads / 32;
+      const double total = double(warps) * s.calls;
+      const double f = total / floor_run(s.blocks, s.threads, s.calls, ht) / 1e6;
+      const measured b = gpustd_run(blocking_calls, s.blocks, s.threads, s.calls, ht);
+      const measured ff = gpustd_run(fire_and_forget, s.blocks, s.threads, s.calls, ht);
+      const double g = total / b.secs / 1e6, gf = total / ff.secs / 1e6;
+      char label[96];
+      std::snprintf(label, sizeof label, "%s (%d warps), %d host thr", s.name, warps, ht);
+      std::printf("%-44s %10.3f %10.3f %8.2f %10.3f %8.2f\n", label, f, g, g / f, gf, gf / g);
+      if (b.requests != static_cast<unsigned long long>(total))
+        std::printf("  note: %llu requests for %.0f warp-calls (lanes split into several requests)\n", b.requests,
+                    total);
+      if (csv)
+        std::fprintf(csv, "throughput_blocking,%d,%d,%.4f,%.4f,%.3f\nthroughput_fire_and_forget,%d,%d,%.4f,%.4f,%.3f\n",
+                     warps, ht, f, g, g / f, warps, ht, f, gf, gf / g);
+    }
+  }
+  if (csv) std::fclose(csv);
+  return 0;
+}

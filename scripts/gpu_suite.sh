@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GPU suite, for a machine with a GPU: builds for sm_90 (or $CUDA_ARCH),
+# runs the GPU tests (also under CUDA_LAUNCH_BLOCKING=1), the CPU tests,
+# the examples and the GPU benchmark, and prints a short table at the end.
+# Logs go to $OUT (or ./gpu-out) when set.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-gpu-out}
+mkdir -p "$out"
+arch=${CUDA_ARCH:-90}
+build=build-gpu
+export PATH=/usr/local/cuda/bin:$PATH
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGPUSTD_CUDA=ON -DGPUSTD_GPU_TESTS=ON \
+  -DCMAKE_CUDA_ARCHITECTURES="$arch" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+cmake --build $build -j"$(nproc)" > "$out/build.log" 2>&1 || { grep -E "error" -A3 "$out/build.log" | head -60; exit 1; }
+
+status=0
+(cd $build && ctest -L gpu --output-on-failure --timeout 300) > "$out/gpu-tests.log" 2>&1 || status=1
+(cd $build && CUDA_LAUNCH_BLOCKING=1 ./tests/e2e_gpu_test --gtest_filter='*NullCall*:*Divergent*:*FireAndForget*:*Stream*') \
+  > "$out/gpu-tests-launch-blocking.log" 2>&1 || status=1
+(cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
+$build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
+
+echo "== GPU suite =="
+grep -E "tests passed|FAILED|Failed" "$out/gpu-tests.log" | head -20
+echo "== GPU suite, CUDA_LAUNCH_BLOCKING=1 =="
+grep -E "PASSED|FAILED" "$out/gpu-tests-launch-blocking.log" | head -10
+echo "== CPU suite on this machine =="
+grep -E "tests passed|FAILED|Failed" "$out/cpu-tests.log" | head -10
+echo "== benchmark =="
+cat "$out/gpu_bench.txt"
+exit $status
