@@ -43,7 +43,7 @@ class cuda_channel_memory final : public channel_memory {
     void* dev_base = nullptr;
     check(cudaHostGetDevicePointer(&dev_base, host_base_, 0), "cudaHostGetDevicePointer");
     check(cudaMalloc(&slots_, o.slots * sizeof(protocol::slot_state)), "cudaMalloc of the slot states");
-    std::vector<protocol::slot_state> init(o.slots, protocol::slot_state{0, 1, 0, 0});
+    std::vector<protocol::slot_state> init(o.slots, protocol::initial_slot_state);
     check(cudaMemcpy(slots_, init.data(), o.slots * sizeof(protocol::slot_state), cudaMemcpyHostToDevice),
           "initialising the slot states");
     auto* hf = static_cast<protocol::frame*>(host_base_);

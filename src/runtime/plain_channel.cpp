@@ -18,7 +18,7 @@ plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_
   slots.reset(new protocol::slot_state[slot_count]);
   std::memset(static_cast<void*>(frames.get()), 0, nframes * sizeof(protocol::frame));
   std::memset(doorbells.get(), 0, slot_count * sizeof(std::uint32_t));
-  for (std::uint32_t s = 0; s < slot_count; ++s) slots[s] = {0, 1, 0, 0};
+  for (std::uint32_t s = 0; s < slot_count; ++s) slots[s] = protocol::initial_slot_state;
   host = {frames.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes};
   view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0};
 }

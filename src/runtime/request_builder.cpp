@@ -20,6 +20,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   r.block_ = o.block;
   r.warp_ = o.warp;
   r.results_ = results;
+  r.has_data_ = false;
   std::memset(static_cast<void*>(results), 0, lanes * sizeof(result_cell));
   std::uint64_t offset = std::uint64_t(lanes) * cell_bytes;
   unsigned rank = 0;

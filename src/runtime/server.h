@@ -31,32 +31,50 @@ class server {
   void start(unsigned threads, unsigned spin_us, unsigned max_sleep_us);
   void stop();
 
+  // Counters, one set per polling thread (no shared cache line on the hot path).
+  struct alignas(64) counters {
+    std::atomic<std::uint64_t> requests{0}, frames{0}, errors{0};
+  };
+
   // Serves every frame published on slots [first, last); true if there was one.
-  bool poll(std::uint32_t first, std::uint32_t last);
-  bool poll_all() { return poll(0, channel_.slot_count); }
+  bool poll(std::uint32_t first, std::uint32_t last, counters& c);
+  bool poll_all() { return poll(0, channel_.slot_count, counters_[0]); }
   // True when every published frame has been served and no handler runs.
   bool drained() const;
 
   runtime_stats stats() const;
 
  private:
-  struct slot_host;
-  void consume(std::uint32_t slot, std::uint32_t seq);
+  struct assembly;
+  void consume(std::uint32_t slot, std::uint32_t seq, counters& c);
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
-                const protocol::frame_header& h);
+                const protocol::frame_header& h, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
   void complete(std::uint32_t slot, std::uint32_t last_seq, const request& r);
-  void run_handler(const handler_entry& e, request& r);
+  void run_handler(const handler_entry& e, request& r, counters& c);
+  std::uint32_t served(std::uint32_t s) const noexcept {
+    return std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_acquire);
+  }
+  bool busy(std::uint32_t s) const noexcept {
+    return std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_acquire) != 0;
+  }
   void serve_loop(unsigned index, std::uint32_t first, std::uint32_t last, unsigned spin_us, unsigned max_sleep_us);
   bool pending(std::uint32_t first, std::uint32_t last) const;
   void wake_parked();
-  void malformed(const protocol::frame_header& h, std::uint32_t slot, const char* why);
+  void malformed(const protocol::frame_header& h, std::uint32_t slot, const char* why, counters& c);
 
   channel_host channel_;
   handler_table& handlers_;
   blocking_pool& pool_;
   runtime_log& log_;
-  std::unique_ptr<slot_host[]> slots_;
+  // Hot, dense, scanned on every poll: the newest sequence number served per
+  // slot (written by the owning thread, release) and whether a blocking
+  // handler holds the slot (set by the owner, cleared by the pool, release).
+  std::unique_ptr<std::uint32_t[]> served_;
+  std::unique_ptr<std::uint8_t[]> busy_;
+  // Cold: reassembly of multi-frame requests, per slot.
+  std::unique_ptr<assembly[]> assembly_;
+  std::unique_ptr<counters[]> counters_;  // [0]: poll_all(); [1 + t]: thread t
   std::vector<std::thread> threads_;
   unsigned threads_count_ = 0;
   std::atomic<bool> stopping_{false};
@@ -65,7 +83,7 @@ class server {
   std::mutex park_mutex_;
   std::condition_variable park_cv_;
   std::uint64_t wake_generation_ = 0;  // guarded by park_mutex_
-  std::atomic<std::uint64_t> requests_{0}, frames_{0}, errors_{0};
+  static constexpr unsigned max_threads_ = 64;
 };
 
 }  // namespace gpustd::detail

@@ -3,9 +3,9 @@
 //   load_acquire_system / store_release_system / load_relaxed_system:
 //       words in pinned host memory that device and host threads share;
 //   fence_system:       a sequentially consistent fence at system scope;
-//   try_lock_device / unlock_device:
-//       a lock word in device memory (acquire on lock, release on unlock,
-//       device scope: only device threads take these locks).
+//   fetch_or_acquire_device / load_relaxed_device / store_release_device:
+//       a 64-bit lock-and-state word in device memory (device scope: only
+//       device threads touch it; acquire on taking, release on giving back).
 #pragma once
 #include "gpustd/config.h"
 #if GPUSTD_BACKEND_CUDA

@@ -9,6 +9,7 @@
 //   match_any(mask, v)        lanes of mask holding the same v as the caller
 //   exclusive_sum(mask, v, t) sum of v over lanes of mask below the caller
 //                             (t: over all of mask)
+//   readable_by_warp(p)       whether other lanes may read *p (not a stack)
 //   short_sleep(ns)           a pause for spin loops
 //   timer_ns()                the device timer, nanoseconds
 //   resident_warp_index()     a warp index unique among resident warps

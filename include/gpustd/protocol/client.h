@@ -46,11 +46,21 @@ GPUSTD_INLINE void wait_done(std::uint32_t& done, std::uint32_t seq) {
 
 // The frame for `seq` may be written once the host has finished with the
 // slot's frame `frames_per_slot` sequence numbers earlier.
-GPUSTD_INLINE void wait_frame_free(slot_state& s, frame& f, std::uint32_t seq, std::uint32_t frames_per_slot) {
+GPUSTD_INLINE void wait_frame_free(std::uint32_t& known_done, frame& f, std::uint32_t seq,
+                                   std::uint32_t frames_per_slot) {
   const std::uint32_t prev = seq - frames_per_slot;
-  if (!seq_before(s.known_done, prev)) return;
+  if (!seq_before(known_done, prev)) return;
   wait_done(f.header.done, prev);
-  s.known_done = prev;
+  known_done = prev;
+}
+
+// Takes the slot's lock; returns the state word as it was.
+GPUSTD_INLINE std::uint64_t lock_slot(slot_state& s) {
+  for (unsigned spins = 0;; ++spins) {
+    const std::uint64_t old = platform::fetch_or_acquire_device(s.word, slot_locked);
+    if (!(old & slot_locked)) return old;
+    while (platform::load_relaxed_device(s.word) & slot_locked) platform::short_sleep(spins < 8 ? 32 : 500);
+  }
 }
 
 // Copies n bytes with all `count` lanes of a group, lane `rank` taking every
@@ -89,14 +99,13 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
                                    ? 1u
                                    : static_cast<std::uint32_t>((total + frame_body_bytes - 1) / frame_body_bytes);
 
-  // The leader takes the slot and the request's sequence numbers.
-  std::uint32_t slot_index = 0, seq0 = 0;
+  // The leader takes the slot and the request's sequence numbers (one atomic).
+  std::uint32_t slot_index = 0, seq0 = 0, known_done = 0;
   if (is_leader) {
     slot_index = platform::resident_warp_index() % ch.slot_count;
-    slot_state& s = ch.slots[slot_index];
-    for (unsigned spins = 0; !platform::try_lock_device(s.lock); ++spins) platform::short_sleep(spins < 8 ? 32 : 500);
-    seq0 = s.next_seq;
-    s.next_seq = seq0 + frames;
+    const std::uint64_t state = lock_slot(ch.slots[slot_index]);
+    seq0 = slot_next_seq(state);
+    known_done = slot_known_done(state);
   }
   slot_index = platform::broadcast(group, slot_index, leader);
   seq0 = platform::broadcast(group, seq0, leader);
@@ -107,7 +116,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // Frame f of the request: wait until it is free, or publish it.
   auto open_frame = [&](std::uint32_t f) -> frame& {
     frame& fr = ring[(seq0 + f) & ring_mask];
-    if (is_leader) wait_frame_free(slot, fr, seq0 + f, ch.frames_per_slot);
+    if (is_leader) wait_frame_free(known_done, fr, seq0 + f, ch.frames_per_slot);
     platform::sync_warp(group);
     return fr;
   };
@@ -130,16 +139,19 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
 
   std::uint32_t f = 0;
   frame* fr = &open_frame(0);
-  {  // every lane's cell, in frame 0
-    auto* cell = reinterpret_cast<request_cell*>(fr->body + rank * cell_bytes);
-    cell->payload_bytes = rq.payload_bytes;
-    cell->arg_bytes = static_cast<std::uint16_t>(rq.arg_bytes);
-    cell->reserved = 0;
-    if (rq.arg_bytes) std::memcpy(cell->args, rq.args, rq.arg_bytes);
+  {  // every lane's cell, in frame 0: 8-byte stores of the used part only
+    auto* cell = reinterpret_cast<std::uint64_t*>(fr->body + rank * cell_bytes);
+    cell[0] = std::uint64_t(rq.payload_bytes) | (std::uint64_t(rq.arg_bytes) << 32);
+    std::uint64_t words[inline_arg_bytes / 8] = {};
+    if (rq.arg_bytes) std::memcpy(words, rq.args, rq.arg_bytes);
+    for (unsigned i = 0; i < (rq.arg_bytes + 7) / 8; ++i) cell[1 + i] = words[i];
   }
-  // The payloads, lane after lane, all lanes copying each one together.
+  // The payloads, lane after lane, all lanes copying each one together
+  // (only its owner can read a payload in a thread's local memory).
+  const std::uint32_t shareable = platform::ballot(group, platform::readable_by_warp(rq.payload));
   for (std::uint32_t m = platform::ballot(group, rq.payload_bytes != 0); m; m &= m - 1) {
     const unsigned src = platform::first_lane(m);
+    const bool together = (shareable >> src) & 1u;
     const std::uint64_t off = platform::broadcast(group, my_offset, src);
     const std::uint64_t end = off + platform::broadcast(group, rq.payload_bytes, src);
     const auto* base = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(
@@ -152,7 +164,8 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
         continue;
       }
       const std::uint64_t hi = end < w1 ? end : w1;
-      copy_together(fr->body + (pos - w0), base + (pos - off), hi - pos, rank, count);
+      if (together) copy_together(fr->body + (pos - w0), base + (pos - off), hi - pos, rank, count);
+      else if (lane == src) copy_together(fr->body + (pos - w0), base + (pos - off), hi - pos, 0, 1);
       pos = hi;
     }
   }
@@ -163,20 +176,17 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   publish_frame(f, *fr);
 
   if (rq.no_reply) {
-    if (is_leader) platform::unlock_device(slot.lock);
+    if (is_leader) platform::store_release_device(slot.word, pack_slot(seq0 + frames, known_done));
     return status_ok;
   }
   const std::uint32_t last = seq0 + frames - 1;
   frame& lf = ring[last & ring_mask];
-  if (is_leader) {
-    wait_done(lf.header.done, last);
-    slot.known_done = last;
-  }
+  if (is_leader) wait_done(lf.header.done, last);
   platform::sync_warp(group);
-  auto* rc = reinterpret_cast<result_cell*>(lf.body + rank * cell_bytes);
-  const std::int64_t status = platform::load_relaxed_system(rc->status);
+  const std::int64_t status =
+      platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lf.body + result_status_offset(rank)));
   if (result_data) {
-    auto* words = reinterpret_cast<std::uint64_t*>(rc->data);
+    auto* words = reinterpret_cast<std::uint64_t*>(lf.body + result_data_offset(rank));
     auto* out = static_cast<unsigned char*>(result_data);
     for (unsigned i = 0; i < inline_arg_bytes / 8; ++i) {
       const std::uint64_t w = platform::load_relaxed_system(words[i]);
@@ -184,7 +194,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     }
   }
   platform::sync_warp(group);  // every lane has read its result before the slot is reused
-  if (is_leader) platform::unlock_device(slot.lock);
+  if (is_leader) platform::store_release_device(slot.word, pack_slot(last + 1, last));
   return status;
 }
 

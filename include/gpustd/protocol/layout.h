@@ -76,7 +76,8 @@ struct alignas(64) frame {
 static_assert(sizeof(frame) == 64 + frame_body_bytes);
 
 // One lane's part of a request, at offset rank * cell_bytes of the stream
-// (rank: the lane's position among the request's lanes).
+// (rank: the lane's position among the request's lanes). Only the first
+// 8 + arg_bytes bytes are written; the rest of a cell is undefined.
 struct request_cell {
   std::uint32_t payload_bytes;  // length of this lane's payload in the stream
   std::uint16_t arg_bytes;      // used bytes of args (<= inline_arg_bytes)
@@ -85,20 +86,43 @@ struct request_cell {
 };
 static_assert(sizeof(request_cell) == cell_bytes);
 
-// One lane's answer, at offset rank * cell_bytes of the last frame's body.
+// The answer of a blocking request, written by the host over the body of
+// its last frame: the lanes' statuses side by side (so that one warp-wide
+// load reads them all), then each lane's 56 data bytes.
+//
+//   body[0, 256)          i64 status[rank]   >= 0 success, < 0 -errno
+//   body[256, 2048)       data[rank][56]
 struct result_cell {
-  std::int64_t status;  // >= 0: success (meaning per operation); < 0: -errno
+  std::int64_t status;
   unsigned char data[inline_arg_bytes];
 };
 static_assert(sizeof(result_cell) == cell_bytes);
+GPUSTD_HOST_DEVICE constexpr std::uint32_t result_status_offset(unsigned rank) { return 8u * rank; }
+GPUSTD_HOST_DEVICE constexpr std::uint32_t result_data_offset(unsigned rank) {
+  return 8u * lanes_per_request + inline_arg_bytes * rank;
+}
+static_assert(result_data_offset(lanes_per_request) == frame_body_bytes);
 
-// Per-slot state in device memory.
+// Per-slot state in device memory, one 64-bit word so that a single atomic
+// takes the lock and reads the state:
+//   bits 0..31   next_seq  sequence number of the slot's next frame
+//   bits 32..62  lag       next_seq - 1 - (newest seq the device knows is done),
+//                          capped (a smaller known_done only costs a poll)
+//   bit 63       lock      held by a warp sending on this slot
 struct alignas(16) slot_state {
-  std::uint32_t lock;        // 0 free, 1 held by a warp (device scope)
-  std::uint32_t next_seq;    // sequence number of the slot's next frame
-  std::uint32_t known_done;  // newest seq whose frame the device saw done
-  std::uint32_t reserved;
+  std::uint64_t word;
+  std::uint64_t reserved;
 };
+inline constexpr std::uint64_t slot_locked = 1ull << 63;
+GPUSTD_HOST_DEVICE constexpr std::uint64_t pack_slot(std::uint32_t next_seq, std::uint32_t known_done) {
+  const std::uint32_t lag = next_seq - 1u - known_done;
+  return std::uint64_t(next_seq) | (std::uint64_t(lag < 0x7fffffffu ? lag : 0x7fffffffu) << 32);
+}
+GPUSTD_HOST_DEVICE constexpr std::uint32_t slot_next_seq(std::uint64_t w) { return static_cast<std::uint32_t>(w); }
+GPUSTD_HOST_DEVICE constexpr std::uint32_t slot_known_done(std::uint64_t w) {
+  return static_cast<std::uint32_t>(w) - 1u - static_cast<std::uint32_t>((w >> 32) & 0x7fffffffu);
+}
+inline constexpr slot_state initial_slot_state{pack_slot(1, 0), 0};
 
 // Everything device code needs to find the channel; copied to the device
 // (and to every translation unit's copy, see device/channel_symbol.h).

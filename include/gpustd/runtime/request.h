@@ -45,9 +45,15 @@ class request {
   void set_result(unsigned rank, std::int64_t status, std::span<const std::byte> data = {}) noexcept {
     results_[rank].status = status;
     const std::size_t n = data.size() < protocol::inline_arg_bytes ? data.size() : protocol::inline_arg_bytes;
-    if (n) std::memcpy(results_[rank].data, data.data(), n);
+    if (n) {
+      std::memcpy(results_[rank].data, data.data(), n);
+      has_data_ = true;
+    }
   }
   std::int64_t status(unsigned rank) const noexcept { return results_[rank].status; }
+  // Whether any lane's answer carries data bytes.
+  bool has_data() const noexcept { return has_data_; }
+  const protocol::result_cell* results() const noexcept { return results_; }
 
  private:
   friend class request_builder;
@@ -63,6 +69,7 @@ class request {
   std::uint32_t mask_ = 0;
   unsigned lanes_ = 0;
   bool no_reply_ = false;
+  bool has_data_ = false;
   std::uint32_t block_ = 0, warp_ = 0;
 };
 

@@ -14,13 +14,14 @@ template <class T>
 inline T load_relaxed_system(T& x) { return std::atomic_ref<T>(x).load(std::memory_order_relaxed); }
 inline void fence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
-template <class T>
-inline bool try_lock_device(T& word) {
-  T expected = 0;
-  return std::atomic_ref<T>(word).compare_exchange_strong(expected, T(1), std::memory_order_acquire,
-                                                           std::memory_order_relaxed);
+inline std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {
+  return std::atomic_ref<std::uint64_t>(w).fetch_or(bits, std::memory_order_acquire);
 }
-template <class T>
-inline void unlock_device(T& word) { std::atomic_ref<T>(word).store(T(0), std::memory_order_release); }
+inline std::uint64_t load_relaxed_device(std::uint64_t& w) {
+  return std::atomic_ref<std::uint64_t>(w).load(std::memory_order_relaxed);
+}
+inline void store_release_device(std::uint64_t& w, std::uint64_t v) {
+  std::atomic_ref<std::uint64_t>(w).store(v, std::memory_order_release);
+}
 
 }  // namespace gpustd::platform

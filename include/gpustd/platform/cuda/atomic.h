@@ -23,13 +23,15 @@ GPUSTD_INLINE T load_relaxed_system(T& x) { return system_ref<T>(x).load(cuda::m
 GPUSTD_INLINE void fence_system() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_system); }
 
 // Device scope: state in device memory that only device threads touch.
-template <class T>
-GPUSTD_INLINE bool try_lock_device(T& word) {
-  T expected = 0;
-  return device_ref<T>(word).compare_exchange_strong(expected, T(1), cuda::memory_order_acquire,
-                                                      cuda::memory_order_relaxed);
+// fetch_or with acquire takes a lock bit and reads the rest of the word.
+GPUSTD_INLINE std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {
+  return device_ref<std::uint64_t>(w).fetch_or(bits, cuda::memory_order_acquire);
 }
-template <class T>
-GPUSTD_INLINE void unlock_device(T& word) { device_ref<T>(word).store(T(0), cuda::memory_order_release); }
+GPUSTD_INLINE std::uint64_t load_relaxed_device(std::uint64_t& w) {
+  return device_ref<std::uint64_t>(w).load(cuda::memory_order_relaxed);
+}
+GPUSTD_INLINE void store_release_device(std::uint64_t& w, std::uint64_t v) {
+  device_ref<std::uint64_t>(w).store(v, cuda::memory_order_release);
+}
 
 }  // namespace gpustd::platform
