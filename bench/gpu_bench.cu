@@ -148,9 +148,11 @@ int main(int argc, char** argv) {
   const double floor_lat = floor_run(1, 32, lat_calls, 1) / lat_calls * 1e6;
   const double g_lat = gpustd_run(blocking_calls, 1, 32, lat_calls, 1).secs / lat_calls * 1e6;
   const double g_lat_lane = gpustd_run(blocking_calls, 1, 1, lat_calls, 1).secs / lat_calls * 1e6;
+  const double g_lat_n = gpustd_run(blocking_calls, 1, 32, lat_calls, host_n).secs / lat_calls * 1e6;
   std::printf("\n%-44s %10s %10s %8s\n", "latency, one warp (us per call)", "floor", "gpustd", "ratio");
   std::printf("%-44s %10.2f %10.2f %8.2f\n", "32 lanes calling (one request)", floor_lat, g_lat, g_lat / floor_lat);
   std::printf("%-44s %10.2f %10.2f %8.2f\n", "1 lane calling", floor_lat, g_lat_lane, g_lat_lane / floor_lat);
+  std::printf("%-44s %10.2f %10.2f %8.2f\n", "32 lanes, N host threads", floor_lat, g_lat_n, g_lat_n / floor_lat);
   if (csv) std::fprintf(csv, "latency_us,1,1,%.3f,%.3f,%.3f\n", floor_lat, g_lat, g_lat / floor_lat);
 
   struct shape {

@@ -10,7 +10,9 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   using namespace protocol;
   if (o.mask == 0) return "request with no lanes";
   const unsigned lanes = static_cast<unsigned>(std::popcount(o.mask));
-  if (bytes < std::uint64_t(lanes) * cell_bytes) return "request shorter than its lane cells";
+  const std::uint32_t stride = o.cell_stride;
+  if (stride < 8 || stride > cell_bytes || stride % 8) return "bad lane cell stride";
+  if (bytes < std::uint64_t(lanes) * stride) return "request shorter than its lane cells";
   r.stream_ = stream;
   r.stream_bytes_ = bytes;
   r.op_ = o.op;
@@ -21,14 +23,15 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   r.warp_ = o.warp;
   r.results_ = results;
   r.has_data_ = false;
-  std::memset(static_cast<void*>(results), 0, lanes * sizeof(result_cell));
-  std::uint64_t offset = std::uint64_t(lanes) * cell_bytes;
+  r.cell_stride_ = stride;
+  for (unsigned i = 0; i < lanes; ++i) results[i].status = 0;
+  std::uint64_t offset = std::uint64_t(lanes) * stride;
   unsigned rank = 0;
   for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
     r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
     request_cell c;
-    std::memcpy(&c, stream + rank * cell_bytes, sizeof c);
-    if (c.arg_bytes > inline_arg_bytes) return "lane arguments longer than a cell";
+    std::memcpy(&c, stream + rank * stride, 8);
+    if (c.arg_bytes > stride - 8) return "lane arguments longer than a cell";
     if (c.payload_bytes > bytes - offset) return "lane payload runs past the end of the request";
     r.payload_offset_[rank] = static_cast<std::uint32_t>(offset);
     offset += padded_payload(c.payload_bytes);

@@ -13,6 +13,7 @@ class request_builder {
     std::uint32_t mask;
     bool no_reply;
     std::uint32_t block, warp;
+    std::uint32_t cell_stride = protocol::cell_bytes;
   };
   // Fills `r` from `bytes` bytes at `stream`; returns null, or why the stream
   // is malformed (then `r` must not be given to a handler). `results` receives

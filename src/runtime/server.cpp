@@ -119,11 +119,31 @@ void server::wake_parked() {
   park_cv_.notify_all();
 }
 
-// The scan compares doorbells with what was served two slots at a time
-// (one 8-byte load each), so an idle slot costs about half a nanosecond.
+namespace {
+// Whether 16 doorbells equal the 16 sequence numbers served: one vectorised
+// pass over two cache lines. A hint only (a doorbell may change during the
+// read; the next poll sees it), so the read need not be atomic, and the
+// thread sanitizer is told so.
+[[gnu::no_sanitize_thread]] bool same_16(const std::uint32_t* bells, const std::uint32_t* served) {
+  std::uint64_t a[8], b[8];
+  __builtin_memcpy(a, bells, sizeof a);
+  __builtin_memcpy(b, served, sizeof b);
+  std::uint64_t diff = 0;
+  for (int i = 0; i < 8; ++i) diff |= a[i] ^ b[i];
+  return diff == 0;
+}
+}  // namespace
+
+// The scan skips 16 quiet slots at a time, then compares two at a time (one
+// 8-byte load each) before it looks at a single slot.
 bool server::poll(std::uint32_t first, std::uint32_t last, counters& c) {
   bool work = false;
+  asm volatile("" ::: "memory");  // doorbells change behind the compiler's back: read them afresh
   for (std::uint32_t s = first; s < last;) {
+    if ((s & 15u) == 0 && s + 16 <= last && same_16(&channel_.doorbells[s], &served_[s])) {
+      s += 16;
+      continue;
+    }
     if ((s & 1u) == 0 && s + 1 < last) {
       const auto bells = std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(&channel_.doorbells[s]))
                              .load(std::memory_order_relaxed);
@@ -286,7 +306,7 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
                       const frame_header& h, counters& c) {
   c.requests.fetch_add(1, std::memory_order_relaxed);
-  const request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp};
+  const request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp, h.cell_stride};
   const handler_entry* e = handlers_.find(h.op);
   if (!e) {
     c.errors.fetch_add(1, std::memory_order_relaxed);

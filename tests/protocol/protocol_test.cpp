@@ -208,6 +208,7 @@ struct raw_frame {
   std::uint32_t mask = 1;
   std::uint32_t body_bytes = 64;
   std::uint32_t total_bytes = 64;
+  std::uint32_t cell_stride = 64;
   request_cell cells[2] = {};
 };
 
@@ -220,6 +221,7 @@ std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
   fr.header.mask = f.mask;
   fr.header.body_bytes = f.body_bytes;
   fr.header.total_bytes = f.total_bytes;
+  fr.header.cell_stride = f.cell_stride;
   std::memcpy(fr.body, f.cells, sizeof f.cells);
   std::atomic_ref<std::uint32_t>(b.ch.doorbells[0]).store(at, std::memory_order_release);
   b.srv.poll_all();
@@ -282,6 +284,10 @@ TEST(Protocol, MalformedFramesGetErrorsAndServingGoesOn) {
     raw_frame orphan;
     orphan.flags = frame_last;  // continuation without a first frame
     EXPECT_EQ(next(orphan), status_malformed);
+
+    raw_frame odd_stride;
+    odd_stride.cell_stride = 12;
+    EXPECT_EQ(next(odd_stride), status_malformed);
 
     raw_frame unknown;
     unknown.op = 0x7777;

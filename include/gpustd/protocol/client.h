@@ -91,7 +91,8 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // Where each lane's payload lies in the request stream.
   std::uint64_t payload_total = 0;
   const std::uint64_t before = platform::exclusive_sum(group, padded_payload(rq.payload_bytes), payload_total);
-  const std::uint64_t cells = std::uint64_t(count) * cell_bytes;
+  const std::uint32_t stride = 8u + platform::max_of(group, (rq.arg_bytes + 7u) & ~7u);
+  const std::uint64_t cells = std::uint64_t(count) * stride;
   const std::uint64_t total = cells + payload_total;
   if (total > ch.max_request_bytes) return group_too_large;
   const std::uint64_t my_offset = cells + before;
@@ -133,6 +134,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fr.header.total_bytes = static_cast<std::uint32_t>(total);
       fr.header.block = platform::block_index();
       fr.header.warp = platform::warp_in_block();
+      fr.header.cell_stride = stride;
       platform::store_release_system(ch.doorbells[slot_index], seq0 + f);
     }
   };
@@ -140,7 +142,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   std::uint32_t f = 0;
   frame* fr = &open_frame(0);
   {  // every lane's cell, in frame 0: 8-byte stores of the used part only
-    auto* cell = reinterpret_cast<std::uint64_t*>(fr->body + rank * cell_bytes);
+    auto* cell = reinterpret_cast<std::uint64_t*>(fr->body + rank * stride);
     cell[0] = std::uint64_t(rq.payload_bytes) | (std::uint64_t(rq.arg_bytes) << 32);
     std::uint64_t words[inline_arg_bytes / 8] = {};
     if (rq.arg_bytes) std::memcpy(words, rq.args, rq.arg_bytes);
@@ -211,7 +213,7 @@ GPUSTD_INLINE std::int64_t hostcall(const lane_request& rq, void* result_data = 
   if (rq.arg_bytes > inline_arg_bytes) return status_bad_argument;
   const channel_view& ch = channel();
   if (!ch.frames) return status_no_runtime;
-  if (std::uint64_t(rq.payload_bytes) + cell_bytes > ch.max_request_bytes) return status_too_large;
+  if (std::uint64_t(rq.payload_bytes) + 8 + inline_arg_bytes > ch.max_request_bytes) return status_too_large;
 
   std::uint32_t mask = platform::active_mask();
   const std::uint32_t key = rq.op | (rq.no_reply ? 0x10000u : 0u);

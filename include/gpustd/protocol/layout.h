@@ -14,9 +14,10 @@
 //                                    sequence number known to be done
 //
 // A warp owns one slot while it sends a request. A request is a byte stream
-// of one or more frames: first one 64-byte cell per calling lane (its
-// payload length and inline arguments), then the lanes' payloads in lane
-// order, each padded to 8 bytes. Frame n of a slot lives in
+// of one or more frames: first one cell per calling lane (its payload length
+// and inline arguments; all cells of a request have the same stride, 8 bytes
+// plus the longest lane's arguments padded to 8, at most 64), then the
+// lanes' payloads in lane order, each padded to 8 bytes. Frame n of a slot lives in
 // frames[slot][n % frames_per_slot], so up to frames_per_slot frames are in
 // flight per slot and long payloads stream through that window.
 //
@@ -64,7 +65,8 @@ struct alignas(64) frame_header {
   std::uint32_t total_bytes;  // device: bytes of the whole request stream
   std::uint32_t block;        // device: linear block index of the caller (diagnostics)
   std::uint32_t warp;         // device: warp in block of the caller (diagnostics)
-  std::uint32_t reserved[8];
+  std::uint32_t cell_stride;  // device: bytes per lane cell in this request (8..64, multiple of 8)
+  std::uint32_t reserved[7];
   std::uint32_t done;         // host: seq once this frame is consumed (and answered)
 };
 static_assert(sizeof(frame_header) == 64, "frame header is one 64-byte line");
@@ -75,9 +77,9 @@ struct alignas(64) frame {
 };
 static_assert(sizeof(frame) == 64 + frame_body_bytes);
 
-// One lane's part of a request, at offset rank * cell_bytes of the stream
+// One lane's part of a request, at offset rank * cell_stride of the stream
 // (rank: the lane's position among the request's lanes). Only the first
-// 8 + arg_bytes bytes are written; the rest of a cell is undefined.
+// 8 + arg_bytes bytes are meaningful.
 struct request_cell {
   std::uint32_t payload_bytes;  // length of this lane's payload in the stream
   std::uint16_t arg_bytes;      // used bytes of args (<= inline_arg_bytes)

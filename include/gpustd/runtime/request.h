@@ -46,8 +46,11 @@ class request {
     results_[rank].status = status;
     const std::size_t n = data.size() < protocol::inline_arg_bytes ? data.size() : protocol::inline_arg_bytes;
     if (n) {
+      if (!has_data_) {  // data bytes are zeroed only once some lane has any
+        for (unsigned i = 0; i < lanes_; ++i) std::memset(results_[i].data, 0, sizeof results_[i].data);
+        has_data_ = true;
+      }
       std::memcpy(results_[rank].data, data.data(), n);
-      has_data_ = true;
     }
   }
   std::int64_t status(unsigned rank) const noexcept { return results_[rank].status; }
@@ -58,10 +61,11 @@ class request {
  private:
   friend class request_builder;
   const protocol::request_cell* cell(unsigned rank) const noexcept {
-    return reinterpret_cast<const protocol::request_cell*>(stream_ + rank * protocol::cell_bytes);
+    return reinterpret_cast<const protocol::request_cell*>(stream_ + rank * cell_stride_);
   }
   const unsigned char* stream_ = nullptr;
   std::uint64_t stream_bytes_ = 0;
+  std::uint32_t cell_stride_ = protocol::cell_bytes;
   protocol::result_cell* results_ = nullptr;
   std::uint32_t payload_offset_[protocol::lanes_per_request] = {};
   unsigned char lane_[protocol::lanes_per_request] = {};

@@ -22,6 +22,7 @@ GPUSTD_INLINE std::uint64_t broadcast(std::uint32_t mask, std::uint64_t v, unsig
 }
 GPUSTD_INLINE void sync_warp(std::uint32_t mask) { __syncwarp(mask); }
 GPUSTD_INLINE std::uint32_t match_any(std::uint32_t mask, std::uint32_t v) { return __match_any_sync(mask, v); }
+GPUSTD_INLINE std::uint32_t max_of(std::uint32_t mask, std::uint32_t v) { return __reduce_max_sync(mask, v); }
 // Sum of v over the lanes of mask below the caller; `total` gets the sum over
 // all of mask.
 GPUSTD_INLINE std::uint64_t exclusive_sum(std::uint32_t mask, std::uint64_t v, std::uint64_t& total) {
