@@ -17,8 +17,9 @@ using namespace protocol;
 
 namespace {
 std::uint32_t load_acquire(std::uint32_t& w) { return std::atomic_ref<std::uint32_t>(w).load(std::memory_order_acquire); }
-void store_release(std::uint32_t& w, std::uint32_t v) {
-  std::atomic_ref<std::uint32_t>(w).store(v, std::memory_order_release);
+// The frame is consumed: the device may reuse it (and read the answer).
+void finish(frame& f, std::uint32_t seq, std::int32_t uniform_status = answer_per_lane) {
+  std::atomic_ref<std::uint64_t>(f.header.answer).store(make_answer(seq, uniform_status), std::memory_order_release);
 }
 std::string describe(const frame_header& h, std::uint32_t slot) {
   return "op " + std::to_string(h.op) + " from block " + std::to_string(h.block) + " warp " +
@@ -212,7 +213,7 @@ void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     st.assembling = false;
     malformed(h, s, bad, c);
     if (last) answer_error(s, seq, h, status_malformed);
-    else store_release(f.header.done, seq);
+    else finish(f, seq);
     return;
   }
   if (first) {
@@ -238,14 +239,14 @@ void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
       st.assembling = false;
       malformed(h, s, "frames longer than the request", c);
       if (last) answer_error(s, seq, h, status_malformed);
-      else store_release(f.header.done, seq);
+      else finish(f, seq);
       return;
     }
     std::memcpy(st.buffer.data() + st.received, f.body, h.body_bytes);
   }
   st.received += h.body_bytes;
   if (!last) {
-    store_release(f.header.done, seq);  // frame copied out: the device may reuse it
+    finish(f, seq);  // frame copied out: the device may reuse it
     return;
   }
   st.assembling = false;
@@ -259,14 +260,9 @@ void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   }
 }
 
-void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header& h, std::int64_t status) {
+void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header&, std::int64_t status) {
   frame& f = channel_.frame_for(s, seq);
-  if (!(h.flags & frame_no_reply)) {
-    const unsigned lanes = static_cast<unsigned>(__builtin_popcount(h.mask));
-    for (unsigned r = 0; r < lanes; ++r) std::memcpy(f.body + result_status_offset(r), &status, sizeof status);
-    std::memset(f.body + result_data_offset(0), 0, inline_arg_bytes * lanes);
-  }
-  store_release(f.header.done, seq);
+  finish(f, seq, static_cast<std::int32_t>(status));  // every lane gets the same error
 }
 
 void server::run_handler(const handler_entry& e, request& r, counters& c) {
@@ -288,6 +284,14 @@ void server::run_handler(const handler_entry& e, request& r, counters& c) {
 void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r) {
   frame& f = channel_.frame_for(s, last_seq);
   if (!r.no_reply()) {
+    // One status for every lane and no data: it travels in the answer word.
+    const std::int64_t first = r.status(0);
+    bool uniform = !r.has_data() && first > INT32_MIN && first <= INT32_MAX;
+    for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = r.status(i) == first;
+    if (uniform) {
+      finish(f, last_seq, static_cast<std::int32_t>(first));
+      return;
+    }
     for (unsigned i = 0; i < r.lanes(); ++i) {
       const std::int64_t st = r.status(i);
       std::memcpy(f.body + result_status_offset(i), &st, sizeof st);
@@ -300,7 +304,7 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
                   "fire-and-forget op " + std::to_string(r.op()) + " from block " + std::to_string(r.block()) +
                       " failed: " + std::strerror(static_cast<int>(-r.status(i))));
   }
-  store_release(f.header.done, last_seq);
+  finish(f, last_seq);
 }
 
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,

@@ -116,7 +116,7 @@ TEST(Protocol, FireAndForgetIsQueuedUntilServedInOrder) {
   b.srv.poll_all();
   EXPECT_EQ(b.counted.load(), 3u);
   EXPECT_EQ(b.order, (std::vector<std::uint64_t>{100, 101, 102}));
-  for (std::uint32_t seq = 1; seq <= 3; ++seq) EXPECT_EQ(b.ch.host.frame_for(0, seq).header.done, seq);
+  for (std::uint32_t seq = 1; seq <= 3; ++seq) EXPECT_EQ(answer_seq(b.ch.host.frame_for(0, seq).header.answer), seq);
   EXPECT_TRUE(b.srv.drained());
 }
 
@@ -161,7 +161,7 @@ TEST(Protocol, SequenceNumbersWrapAround) {
   const std::uint32_t start = 0xFFFFFFF0u;
   b.ch.slots[0].word = pack_slot(start, start - 1);
   b.ch.doorbells[0] = start - 1;
-  for (std::uint32_t k = 0; k < 2; ++k) b.ch.frames[k].header.done = start - 2 + k;
+  for (std::uint32_t k = 0; k < 2; ++k) b.ch.frames[k].header.answer = make_answer(start - 2 + k, 0);
   server fresh(b.ch.host, b.table, b.pool, b.log);  // starts after the doorbell
   std::atomic<bool> finished{false};
   std::thread client([&] {
@@ -225,10 +225,11 @@ std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
   std::memcpy(fr.body, f.cells, sizeof f.cells);
   std::atomic_ref<std::uint32_t>(b.ch.doorbells[0]).store(at, std::memory_order_release);
   b.srv.poll_all();
-  EXPECT_EQ(fr.header.done, at) << "the frame must be released whatever it held";
-  result_cell rc;
-  std::memcpy(&rc, fr.body, sizeof rc);
-  return rc.status;
+  EXPECT_EQ(answer_seq(fr.header.answer), at) << "the frame must be released whatever it held";
+  if (answer_status(fr.header.answer) != answer_per_lane) return answer_status(fr.header.answer);
+  std::int64_t status;
+  std::memcpy(&status, fr.body + result_status_offset(0), sizeof status);
+  return status;
 }
 
 TEST(Protocol, MalformedFramesGetErrorsAndServingGoesOn) {

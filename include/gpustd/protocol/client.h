@@ -37,11 +37,15 @@ GPUSTD_INLINE bool seq_before(std::uint32_t a, std::uint32_t b) {
   return static_cast<std::int32_t>(a - b) < 0;
 }
 
-// Spins until `done` reaches `seq` (acquire, system scope). Only the leader
-// spins; on a GPU the first polls are back to back for latency.
-GPUSTD_INLINE void wait_done(std::uint32_t& done, std::uint32_t seq) {
-  for (unsigned spins = 0; seq_before(platform::load_acquire_system(done), seq); ++spins)
+// Spins until the frame's answer word shows `seq` done (acquire, system
+// scope) and returns the word. Only the leader spins; on a GPU the first
+// polls are back to back for latency.
+GPUSTD_INLINE std::uint64_t wait_done(std::uint64_t& answer, std::uint32_t seq) {
+  for (unsigned spins = 0;; ++spins) {
+    const std::uint64_t a = platform::load_acquire_system(answer);
+    if (!seq_before(answer_seq(a), seq)) return a;
     if (spins > 32) platform::short_sleep(spins < 4096 ? 64 : 1000);
+  }
 }
 
 // The frame for `seq` may be written once the host has finished with the
@@ -50,7 +54,7 @@ GPUSTD_INLINE void wait_frame_free(std::uint32_t& known_done, frame& f, std::uin
                                    std::uint32_t frames_per_slot) {
   const std::uint32_t prev = seq - frames_per_slot;
   if (!seq_before(known_done, prev)) return;
-  wait_done(f.header.done, prev);
+  wait_done(f.header.answer, prev);
   known_done = prev;
 }
 
@@ -183,8 +187,15 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   }
   const std::uint32_t last = seq0 + frames - 1;
   frame& lf = ring[last & ring_mask];
-  if (is_leader) wait_done(lf.header.done, last);
-  platform::sync_warp(group);
+  std::int32_t uniform = 0;
+  if (is_leader) uniform = answer_status(wait_done(lf.header.answer, last));
+  uniform = static_cast<std::int32_t>(platform::broadcast(group, static_cast<std::uint32_t>(uniform), leader));
+  if (uniform != answer_per_lane) {  // every lane's status in the answer word, no data
+    if (result_data) std::memset(result_data, 0, inline_arg_bytes);
+    platform::sync_warp(group);
+    if (is_leader) platform::store_release_device(slot.word, pack_slot(last + 1, last));
+    return uniform;
+  }
   const std::int64_t status =
       platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lf.body + result_status_offset(rank)));
   if (result_data) {

@@ -24,14 +24,15 @@
 // Handshake per frame (sequence numbers count from 1 and wrap at 2^32):
 //
 //   device                                   host
-//   wait until frame.done == seq - frames    (the previous use is finished)
+//   wait until frame done == seq - frames    (the previous use is finished)
 //   write body, header (release)
 //   doorbells[slot] = seq  (release, system) sees doorbell >= seq (acquire)
 //                                            reads header and body;
 //                                            on the last frame of a blocking
-//                                            request writes the lanes' result
-//                                            cells into its body;
-//   waits for frame.done == seq (acquire)    frame.done = seq (release)
+//                                            request, unless every lane gets
+//                                            the same status, writes each
+//                                            lane's result into its body;
+//   waits for done == seq (acquire)          answer = {seq, status} (release)
 //
 // The host serves each slot's frames in sequence order, so one thread's
 // fire-and-forget requests are handled in the order it sent them.
@@ -66,10 +67,24 @@ struct alignas(64) frame_header {
   std::uint32_t block;        // device: linear block index of the caller (diagnostics)
   std::uint32_t warp;         // device: warp in block of the caller (diagnostics)
   std::uint32_t cell_stride;  // device: bytes per lane cell in this request (8..64, multiple of 8)
-  std::uint32_t reserved[7];
-  std::uint32_t done;         // host: seq once this frame is consumed (and answered)
+  std::uint32_t reserved[6];
+  // host: written once the frame is consumed (and, on the last frame of a
+  // blocking request, answered), in one 8-byte store:
+  //   bits 0..31   the frame's seq ("done")
+  //   bits 32..63  the status every lane gets, or answer_per_lane: read
+  //                each lane's status (and data) from the body
+  // so that a uniform answer reaches the device in the same load as "done".
+  std::uint64_t answer;
 };
 static_assert(sizeof(frame_header) == 64, "frame header is one 64-byte line");
+inline constexpr std::int32_t answer_per_lane = INT32_MIN;
+GPUSTD_HOST_DEVICE constexpr std::uint64_t make_answer(std::uint32_t seq, std::int32_t status) {
+  return std::uint64_t(seq) | (std::uint64_t(static_cast<std::uint32_t>(status)) << 32);
+}
+GPUSTD_HOST_DEVICE constexpr std::uint32_t answer_seq(std::uint64_t a) { return static_cast<std::uint32_t>(a); }
+GPUSTD_HOST_DEVICE constexpr std::int32_t answer_status(std::uint64_t a) {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(a >> 32));
+}
 
 struct alignas(64) frame {
   frame_header header;
