@@ -5,7 +5,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <gpustd/gpustd.h>
+
+#include "gpustd/protocol/opcodes.h"
+#include "runtime/blocking_pool.h"
+#include "runtime/channel_memory.h"
+#include "runtime/handler_table.h"
+#include "runtime/runtime_log.h"
+#include "runtime/server.h"
 
 namespace {
 
@@ -58,6 +67,53 @@ void BM_WarpNullCall(benchmark::State& state) {
       double(state.iterations()) * calls * 32 / double(rt.stats().requests ? rt.stats().requests : 1);
 }
 BENCHMARK(BM_WarpNullCall)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The host's cost per request, without a device: every slot of an
+// H100-sized channel (8,448 slots) holds one 32-lane null request, and one
+// thread serves them all. This is the server's share of a GPU round trip.
+void BM_ServerServesRequests(benchmark::State& state) {
+  using namespace gpustd::protocol;
+  const std::uint32_t slots = 8448;
+  const unsigned lanes = static_cast<unsigned>(state.range(0));
+  gpustd::detail::plain_channel ch(slots, 4, 1u << 20);
+  gpustd::detail::handler_table table;
+  table.set(to_u16(opcode::null_call), [](gpustd::request&) {}, gpustd::handler_kind::polling);
+  gpustd::detail::blocking_pool pool(1);
+  gpustd::detail::runtime_log log(2);
+  gpustd::detail::server srv(ch.host, table, pool, log);
+  std::uint32_t seq = 0;
+  const std::uint32_t mask = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1u;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ++seq;
+    for (std::uint32_t s = 0; s < slots; ++s) {
+      frame& f = ch.host.frame_for(s, seq);
+      f.header.seq = seq;
+      f.header.op = to_u16(opcode::null_call);
+      f.header.flags = frame_first | frame_last;
+      f.header.mask = mask;
+      f.header.body_bytes = f.header.total_bytes = 8 * lanes;
+      f.header.cell_stride = 8;
+      std::memset(f.body, 0, 8 * lanes);
+      ch.doorbells[s] = seq;
+    }
+    state.ResumeTiming();
+    srv.poll_all();
+  }
+  state.SetItemsProcessed(state.iterations() * slots);
+}
+BENCHMARK(BM_ServerServesRequests)->Arg(1)->Arg(32)->Unit(benchmark::kMicrosecond);
+
+// A scan of an idle H100-sized channel.
+void BM_ServerIdleScan(benchmark::State& state) {
+  gpustd::detail::plain_channel ch(8448, 4, 1u << 20);
+  gpustd::detail::handler_table table;
+  gpustd::detail::blocking_pool pool(1);
+  gpustd::detail::runtime_log log(2);
+  gpustd::detail::server srv(ch.host, table, pool, log);
+  for (auto _ : state) benchmark::DoNotOptimize(srv.poll_all());
+}
+BENCHMARK(BM_ServerIdleScan)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -11,7 +11,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   if (o.mask == 0) return "request with no lanes";
   const unsigned lanes = static_cast<unsigned>(std::popcount(o.mask));
   const std::uint32_t stride = o.cell_stride;
-  if (stride < 8 || stride > cell_bytes || stride % 8) return "bad lane cell stride";
+  if (stride == 0 ? bytes != 0 : (stride < 8 || stride > cell_bytes || stride % 8)) return "bad lane cell stride";
   if (bytes < std::uint64_t(lanes) * stride) return "request shorter than its lane cells";
   r.stream_ = stream;
   r.stream_bytes_ = bytes;
@@ -27,6 +27,13 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   for (unsigned i = 0; i < lanes; ++i) results[i].status = 0;
   std::uint64_t offset = std::uint64_t(lanes) * stride;
   unsigned rank = 0;
+  if (stride == 0) {  // no arguments, no payloads
+    for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
+      r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
+      r.payload_offset_[rank] = 0;
+    }
+    return nullptr;
+  }
   for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
     r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
     request_cell c;

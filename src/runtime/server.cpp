@@ -42,7 +42,7 @@ server::server(const channel_host& channel, handler_table& handlers, blocking_po
       served_(new std::uint32_t[channel.slot_count + 1]),
       busy_(new std::uint8_t[channel.slot_count]()),
       assembly_(new assembly[channel.slot_count]),
-      counters_(new counters[1 + max_threads_]) {
+      counters_(new counters[2 + max_threads_]) {
   // Serving starts after whatever the channel has already published.
   for (std::uint32_t s = 0; s < channel_.slot_count; ++s) served_[s] = load_acquire(channel_.doorbells[s]);
   served_[channel_.slot_count] = 0;
@@ -183,7 +183,7 @@ bool server::drained() const {
 
 runtime_stats server::stats() const {
   runtime_stats r;
-  for (unsigned i = 0; i <= max_threads_; ++i) {
+  for (unsigned i = 0; i < 2 + max_threads_; ++i) {
     r.requests += counters_[i].requests.load(std::memory_order_relaxed);
     r.frames += counters_[i].frames.load(std::memory_order_relaxed);
     r.errors += counters_[i].errors.load(std::memory_order_relaxed);
@@ -192,7 +192,7 @@ runtime_stats server::stats() const {
 }
 
 void server::malformed(const frame_header& h, std::uint32_t slot, const char* why, counters& c) {
-  c.errors.fetch_add(1, std::memory_order_relaxed);
+  c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
   log_.once(std::string("malformed:") + why,
             std::string("malformed request (") + why + ") " + describe(h, slot) + "; answered with EPROTO");
 }
@@ -202,7 +202,7 @@ void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   frame_header h;
   std::memcpy(&h, &f.header, sizeof h);
   assembly& st = assembly_[s];
-  c.frames.fetch_add(1, std::memory_order_relaxed);
+  counters::bump(c.frames);
 
   const bool first = h.flags & frame_first, last = h.flags & frame_last;
   const char* bad = nullptr;
@@ -222,7 +222,7 @@ void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     st.received = 0;
     st.discarding = h.total_bytes > channel_.max_request_bytes || h.total_bytes < h.body_bytes;
     if (st.discarding) {
-      c.errors.fetch_add(1, std::memory_order_relaxed);
+      c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
       log_.once("too-large:" + std::to_string(h.op),
                 "request of " + std::to_string(h.total_bytes) + " bytes over the limit of " +
                     std::to_string(channel_.max_request_bytes) + ", " + describe(h, s) + "; answered with E2BIG");
@@ -269,12 +269,12 @@ void server::run_handler(const handler_entry& e, request& r, counters& c) {
   try {
     e.fn(r);
   } catch (const std::exception& ex) {
-    c.errors.fetch_add(1, std::memory_order_relaxed);
+    c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
     log_.once("threw:" + std::to_string(r.op()),
               "handler for op " + std::to_string(r.op()) + " threw: " + ex.what() + "; answered with EIO");
     for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, -EIO);
   } catch (...) {
-    c.errors.fetch_add(1, std::memory_order_relaxed);
+    c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
     log_.once("threw:" + std::to_string(r.op()),
               "handler for op " + std::to_string(r.op()) + " threw; answered with EIO");
     for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, -EIO);
@@ -309,11 +309,11 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
 
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
                       const frame_header& h, counters& c) {
-  c.requests.fetch_add(1, std::memory_order_relaxed);
+  counters::bump(c.requests);
   const request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp, h.cell_stride};
   const handler_entry* e = handlers_.find(h.op);
   if (!e) {
-    c.errors.fetch_add(1, std::memory_order_relaxed);
+    c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
     log_.once("unknown:" + std::to_string(h.op),
               "unknown operation " + std::to_string(h.op) + " requested by block " + std::to_string(h.block) +
                   " warp " + std::to_string(h.warp) + "; answered with ENOSYS");
@@ -334,8 +334,8 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
       return;
     }
     std::atomic_ref<std::uint8_t>(busy_[s]).store(1, std::memory_order_relaxed);
-    pool_.submit([this, job, e, s, last_seq, &c] {
-      run_handler(*e, job->r, c);
+    pool_.submit([this, job, e, s, last_seq] {
+      run_handler(*e, job->r, counters_[1 + max_threads_]);
       complete(s, last_seq, job->r);
       std::atomic_ref<std::uint8_t>(busy_[s]).store(0, std::memory_order_release);
     });

@@ -31,9 +31,11 @@ class server {
   void start(unsigned threads, unsigned spin_us, unsigned max_sleep_us);
   void stop();
 
-  // Counters, one set per polling thread (no shared cache line on the hot path).
+  // Counters, one set per thread that serves (no shared cache line, no
+  // locked instruction on the hot path).
   struct alignas(64) counters {
     std::atomic<std::uint64_t> requests{0}, frames{0}, errors{0};
+    static void bump(std::atomic<std::uint64_t>& n) { n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   };
 
   // Serves every frame published on slots [first, last); true if there was one.
@@ -74,7 +76,9 @@ class server {
   std::unique_ptr<std::uint8_t[]> busy_;
   // Cold: reassembly of multi-frame requests, per slot.
   std::unique_ptr<assembly[]> assembly_;
-  std::unique_ptr<counters[]> counters_;  // [0]: poll_all(); [1 + t]: thread t
+  // [0]: poll_all(); [1 + t]: thread t; [1 + max]: the pool (errors only).
+  // requests and frames have one writer each; errors are added atomically.
+  std::unique_ptr<counters[]> counters_;
   std::vector<std::thread> threads_;
   unsigned threads_count_ = 0;
   std::atomic<bool> stopping_{false};

@@ -120,6 +120,19 @@ TEST(Protocol, FireAndForgetIsQueuedUntilServedInOrder) {
   EXPECT_TRUE(b.srv.drained());
 }
 
+TEST(Protocol, ARequestWithoutArgumentsOrPayloadIsItsHeaderAlone) {
+  bench b(1, 4);
+  lane_request rq;
+  rq.op = op_count;
+  rq.no_reply = true;
+  ASSERT_EQ(hostcall(rq), 0);
+  const frame_header& h = b.ch.host.frame_for(0, 1).header;
+  EXPECT_EQ(h.cell_stride, 0u);
+  EXPECT_EQ(h.total_bytes, 0u);
+  b.srv.poll_all();
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0}));  // no arguments read as zero
+}
+
 TEST(Protocol, WriterWaitsWhenTheWindowIsFull) {
   bench b(1, 2);
   std::atomic<int> sent{0};

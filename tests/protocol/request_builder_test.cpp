@@ -66,5 +66,20 @@ TEST(RequestBuilder, RejectsStreamsThatDoNotAddUp) {
   EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size(), two, results), nullptr);
 }
 
+TEST(RequestBuilder, CelllessRequestsMustBeEmpty) {
+  request r;
+  result_cell results[32];
+  request_builder::origin bare{0x8000, 0xffu, false, 0, 0, 0};
+  ASSERT_EQ(request_builder::build(r, nullptr, 0, bare, results), nullptr);
+  EXPECT_EQ(r.lanes(), 8u);
+  EXPECT_EQ(r.args(7).size(), 0u);
+  EXPECT_EQ(r.payload(3).size(), 0u);
+  EXPECT_EQ(r.arg<std::uint64_t>(2), 0u);
+  unsigned char junk[64] = {};
+  EXPECT_NE(request_builder::build(r, junk, 8, bare, results), nullptr);
+  request_builder::origin odd{0x8000, 1u, false, 0, 0, 12};
+  EXPECT_NE(request_builder::build(r, junk, 12, odd, results), nullptr);
+}
+
 }  // namespace
 }  // namespace gpustd

@@ -95,7 +95,11 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // Where each lane's payload lies in the request stream.
   std::uint64_t payload_total = 0;
   const std::uint64_t before = platform::exclusive_sum(group, padded_payload(rq.payload_bytes), payload_total);
-  const std::uint32_t stride = 8u + platform::max_of(group, (rq.arg_bytes + 7u) & ~7u);
+  // Cell stride: 8 + the longest arguments padded to 8; 0 when no lane has
+  // arguments or a payload (then the request is its header alone).
+  const std::uint32_t widest =
+      platform::max_of(group, ((rq.arg_bytes + 7u) & ~7u) | (rq.payload_bytes != 0 ? 1u : 0u));
+  const std::uint32_t stride = widest == 0 ? 0u : 8u + (widest & ~7u);
   const std::uint64_t cells = std::uint64_t(count) * stride;
   const std::uint64_t total = cells + payload_total;
   if (total > ch.max_request_bytes) return group_too_large;
@@ -145,7 +149,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
 
   std::uint32_t f = 0;
   frame* fr = &open_frame(0);
-  {  // every lane's cell, in frame 0: 8-byte stores of the used part only
+  if (stride) {  // every lane's cell, in frame 0: 8-byte stores of the used part only
     auto* cell = reinterpret_cast<std::uint64_t*>(fr->body + rank * stride);
     cell[0] = std::uint64_t(rq.payload_bytes) | (std::uint64_t(rq.arg_bytes) << 32);
     std::uint64_t words[inline_arg_bytes / 8] = {};

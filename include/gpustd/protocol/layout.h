@@ -16,8 +16,9 @@
 // A warp owns one slot while it sends a request. A request is a byte stream
 // of one or more frames: first one cell per calling lane (its payload length
 // and inline arguments; all cells of a request have the same stride, 8 bytes
-// plus the longest lane's arguments padded to 8, at most 64), then the
-// lanes' payloads in lane order, each padded to 8 bytes. Frame n of a slot lives in
+// plus the longest lane's arguments padded to 8, at most 64; no cells at all
+// when no lane has arguments or a payload), then the lanes' payloads in lane
+// order, each padded to 8 bytes. Frame n of a slot lives in
 // frames[slot][n % frames_per_slot], so up to frames_per_slot frames are in
 // flight per slot and long payloads stream through that window.
 //
@@ -66,7 +67,8 @@ struct alignas(64) frame_header {
   std::uint32_t total_bytes;  // device: bytes of the whole request stream
   std::uint32_t block;        // device: linear block index of the caller (diagnostics)
   std::uint32_t warp;         // device: warp in block of the caller (diagnostics)
-  std::uint32_t cell_stride;  // device: bytes per lane cell in this request (8..64, multiple of 8)
+  std::uint32_t cell_stride;  // device: bytes per lane cell (8..64, multiple of 8), or 0: no lane
+                              // has arguments or a payload and the request is empty
   std::uint32_t reserved[6];
   // host: written once the frame is consumed (and, on the last frame of a
   // blocking request, answered), in one 8-byte store:

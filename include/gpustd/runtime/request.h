@@ -61,7 +61,8 @@ class request {
  private:
   friend class request_builder;
   const protocol::request_cell* cell(unsigned rank) const noexcept {
-    return reinterpret_cast<const protocol::request_cell*>(stream_ + rank * cell_stride_);
+    static constexpr protocol::request_cell empty{};  // requests without cells
+    return cell_stride_ ? reinterpret_cast<const protocol::request_cell*>(stream_ + rank * cell_stride_) : &empty;
   }
   const unsigned char* stream_ = nullptr;
   std::uint64_t stream_bytes_ = 0;
