@@ -2,7 +2,6 @@
 //
 //   load_acquire_system / store_release_system / load_relaxed_system:
 //       words in pinned host memory that device and host threads share;
-//   store16: one 16-byte store of four words (a single write transaction);
 //   fence_system:       a sequentially consistent fence at system scope;
 //   fetch_or_acquire_device / load_relaxed_device / store_release_device:
 //       a 64-bit lock-and-state word in device memory (device scope: only

@@ -8,7 +8,6 @@
 // leader publishes each frame, and for a blocking call waits for the answer,
 // which each lane then reads from its result cell.
 #pragma once
-#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -130,38 +129,23 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     platform::sync_warp(group);
     return fr;
   };
-  // Publishing a frame: the header goes out as four 16-byte stores (from four
-  // lanes at once when the group has them: one 64-byte write to the host
-  // instead of ten small ones), then the leader rings the doorbell. The
-  // header's answer word is rewritten with the value it already holds
-  // (seq - frames_per_slot, done), which the device has seen.
   auto publish_frame = [&](std::uint32_t f, frame& fr) {
-    const std::uint32_t seq = seq0 + f;
-    const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes;
-    const auto body = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
-    const std::uint32_t flags = (f == 0 ? frame_first : 0u) | (f + 1 == frames ? frame_last : 0u) |
-                                (rq.no_reply ? frame_no_reply : 0u);
-    const std::uint64_t prior = make_answer(seq - ch.frames_per_slot, 0);
-    auto quarter = [&](unsigned q, unsigned char* at) {
-      switch (q) {
-        case 0: platform::store16(at, seq, rq.op | (flags << 16), group, body); break;
-        case 1: platform::store16(at, static_cast<std::uint32_t>(total), platform::block_index(),
-                                  platform::warp_in_block(), stride); break;
-        case 2: platform::store16(at, 0, 0, 0, 0); break;
-        default: platform::store16(at, 0, 0, static_cast<std::uint32_t>(prior), static_cast<std::uint32_t>(prior >> 32));
-      }
-    };
-    auto* header = reinterpret_cast<unsigned char*>(&fr.header);
-    if (count >= 4) {
-      if (rank < 4) quarter(rank, header + 16 * rank);
-    } else if (is_leader) {
-      for (unsigned q = 0; q < 4; ++q) quarter(q, header + 16 * q);
-    }
     platform::sync_warp(group);  // orders every lane's writes before the leader's release
-    if (is_leader) platform::store_release_system(ch.doorbells[slot_index], seq);
+    if (is_leader) {
+      const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes;
+      fr.header.seq = seq0 + f;
+      fr.header.op = rq.op;
+      fr.header.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
+                                                   (rq.no_reply ? frame_no_reply : 0));
+      fr.header.mask = group;
+      fr.header.body_bytes = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
+      fr.header.total_bytes = static_cast<std::uint32_t>(total);
+      fr.header.block = platform::block_index();
+      fr.header.warp = platform::warp_in_block();
+      fr.header.cell_stride = stride;
+      platform::store_release_system(ch.doorbells[slot_index], seq0 + f);
+    }
   };
-  static_assert(sizeof(frame_header) == 64 && offsetof(frame_header, answer) == 56 &&
-                offsetof(frame_header, cell_stride) == 28, "publish_frame writes the header in this layout");
 
   std::uint32_t f = 0;
   frame* fr = &open_frame(0);

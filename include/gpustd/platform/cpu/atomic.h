@@ -3,7 +3,6 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 
 namespace gpustd::platform {
 
@@ -13,10 +12,6 @@ template <class T>
 inline void store_release_system(T& x, T v) { std::atomic_ref<T>(x).store(v, std::memory_order_release); }
 template <class T>
 inline T load_relaxed_system(T& x) { return std::atomic_ref<T>(x).load(std::memory_order_relaxed); }
-inline void store16(void* at, std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t d) {
-  const std::uint32_t v[4] = {a, b, c, d};
-  std::memcpy(at, v, sizeof v);
-}
 inline void fence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
 inline std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {

@@ -20,11 +20,6 @@ GPUSTD_INLINE void store_release_system(T& x, T v) { system_ref<T>(x).store(v, c
 // A relaxed system-scope load: never served from a stale L1 line.
 template <class T>
 GPUSTD_INLINE T load_relaxed_system(T& x) { return system_ref<T>(x).load(cuda::memory_order_relaxed); }
-// One 16-byte store (to a 16-byte aligned address): a single write
-// transaction where four separate words would be four.
-GPUSTD_INLINE void store16(void* at, std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t d) {
-  *static_cast<uint4*>(at) = make_uint4(a, b, c, d);
-}
 GPUSTD_INLINE void fence_system() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_system); }
 
 // Device scope: state in device memory that only device threads touch.
