@@ -92,6 +92,15 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const unsigned count = platform::popcount(group);
   const unsigned rank = platform::rank_in(group);
 
+  // The leader asks for the slot's lock first; the atomic's round trip to L2
+  // overlaps the warp-wide sums below, and its answer is looked at after them.
+  std::uint32_t slot_index = 0;
+  std::uint64_t first_try = slot_locked;
+  if (is_leader) {
+    slot_index = platform::resident_warp_index() % ch.slot_count;
+    first_try = platform::fetch_or_acquire_device(ch.slots[slot_index].word, slot_locked);
+  }
+
   // Where each lane's payload lies in the request stream.
   std::uint64_t payload_total = 0;
   const std::uint64_t before = platform::exclusive_sum(group, padded_payload(rq.payload_bytes), payload_total);
@@ -102,17 +111,21 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const std::uint32_t stride = widest == 0 ? 0u : 8u + (widest & ~7u);
   const std::uint64_t cells = std::uint64_t(count) * stride;
   const std::uint64_t total = cells + payload_total;
-  if (total > ch.max_request_bytes) return group_too_large;
+  if (total > ch.max_request_bytes) {
+    if (is_leader && !(first_try & slot_locked))
+      platform::store_release_device(ch.slots[slot_index].word, first_try);  // give the lock back untouched
+    return group_too_large;
+  }
   const std::uint64_t my_offset = cells + before;
   const std::uint32_t frames = total <= frame_body_bytes
                                    ? 1u
                                    : static_cast<std::uint32_t>((total + frame_body_bytes - 1) / frame_body_bytes);
 
-  // The leader takes the slot and the request's sequence numbers (one atomic).
-  std::uint32_t slot_index = 0, seq0 = 0, known_done = 0;
+  // The leader holds the slot and the request's sequence numbers (one atomic,
+  // unless another group held the slot: then it waits for it).
+  std::uint32_t seq0 = 0, known_done = 0;
   if (is_leader) {
-    slot_index = platform::resident_warp_index() % ch.slot_count;
-    const std::uint64_t state = lock_slot(ch.slots[slot_index]);
+    const std::uint64_t state = (first_try & slot_locked) ? lock_slot(ch.slots[slot_index]) : first_try;
     seq0 = slot_next_seq(state);
     known_done = slot_known_done(state);
   }
