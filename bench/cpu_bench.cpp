@@ -75,6 +75,7 @@ void BM_ServerServesRequests(benchmark::State& state) {
   using namespace gpustd::protocol;
   const std::uint32_t slots = 8448;
   const unsigned lanes = static_cast<unsigned>(state.range(0));
+  const std::uint32_t stride = static_cast<std::uint32_t>(state.range(1));  // 0: no arguments (a null call)
   gpustd::detail::plain_channel ch(slots, 4, 1u << 20);
   gpustd::detail::handler_table table;
   table.set(to_u16(opcode::null_call), [](gpustd::request&) {}, gpustd::handler_kind::polling);
@@ -92,9 +93,9 @@ void BM_ServerServesRequests(benchmark::State& state) {
       f.header.op = to_u16(opcode::null_call);
       f.header.flags = frame_first | frame_last;
       f.header.mask = mask;
-      f.header.body_bytes = f.header.total_bytes = 8 * lanes;
-      f.header.cell_stride = 8;
-      std::memset(f.body, 0, 8 * lanes);
+      f.header.body_bytes = f.header.total_bytes = stride * lanes;
+      f.header.cell_stride = stride;
+      std::memset(f.body, 0, stride * lanes);
       ch.doorbells[s] = seq;
     }
     state.ResumeTiming();
@@ -102,7 +103,7 @@ void BM_ServerServesRequests(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * slots);
 }
-BENCHMARK(BM_ServerServesRequests)->Arg(1)->Arg(32)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ServerServesRequests)->Args({1, 0})->Args({32, 0})->Args({32, 8})->Unit(benchmark::kMicrosecond);
 
 // A scan of an idle H100-sized channel.
 void BM_ServerIdleScan(benchmark::State& state) {

@@ -23,15 +23,13 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   r.warp_ = o.warp;
   r.results_ = results;
   r.has_data_ = false;
+  r.answered_ = false;
   r.cell_stride_ = stride;
   for (unsigned i = 0; i < lanes; ++i) results[i].status = 0;
   std::uint64_t offset = std::uint64_t(lanes) * stride;
   unsigned rank = 0;
   if (stride == 0) {  // no arguments, no payloads
-    for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
-      r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
-      r.payload_offset_[rank] = 0;
-    }
+    for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
     return nullptr;
   }
   for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {

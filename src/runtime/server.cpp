@@ -306,6 +306,10 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
   frame& f = channel_.frame_for(s, last_seq);
   if (!r.no_reply()) {
     // One status for every lane and no data: it travels in the answer word.
+    if (!r.answered()) {  // the handler set nothing: every lane gets 0
+      finish(f, last_seq, 0);
+      return;
+    }
     const std::int64_t first = r.status(0);
     bool uniform = !r.has_data() && first > INT32_MIN && first <= INT32_MAX;
     for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = r.status(i) == first;
@@ -318,7 +322,7 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
       std::memcpy(f.body + result_status_offset(i), &st, sizeof st);
       if (r.has_data()) std::memcpy(f.body + result_data_offset(i), r.results()[i].data, inline_arg_bytes);
     }
-  } else {
+  } else if (r.answered()) {
     for (unsigned i = 0; i < r.lanes(); ++i)
       if (r.status(i) < 0)
         log_.once("no-reply:" + std::to_string(r.op()) + ":" + std::to_string(r.status(i)),

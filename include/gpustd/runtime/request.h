@@ -24,6 +24,8 @@ class request {
   std::uint32_t block() const noexcept { return block_; }  // caller's linear block index
   std::uint32_t warp() const noexcept { return warp_; }    // caller's warp in its block
   unsigned lane_of(unsigned rank) const noexcept { return lane_[rank]; }
+  // Whether any set_result() was called; if not, every lane's status is 0.
+  bool answered() const noexcept { return answered_; }
 
   std::span<const std::byte> args(unsigned rank) const noexcept {
     const auto* c = cell(rank);
@@ -39,11 +41,13 @@ class request {
     return v;
   }
   std::span<const std::byte> payload(unsigned rank) const noexcept {
+    if (!cell_stride_) return {};
     return {reinterpret_cast<const std::byte*>(stream_ + payload_offset_[rank]), cell(rank)->payload_bytes};
   }
   // The lane's answer: status (>= 0 success, < 0 -errno) and up to 56 bytes.
   void set_result(unsigned rank, std::int64_t status, std::span<const std::byte> data = {}) noexcept {
     results_[rank].status = status;
+    answered_ = true;
     const std::size_t n = data.size() < protocol::inline_arg_bytes ? data.size() : protocol::inline_arg_bytes;
     if (n) {
       if (!has_data_) {  // data bytes are zeroed only once some lane has any
@@ -68,13 +72,16 @@ class request {
   std::uint64_t stream_bytes_ = 0;
   std::uint32_t cell_stride_ = protocol::cell_bytes;
   protocol::result_cell* results_ = nullptr;
-  std::uint32_t payload_offset_[protocol::lanes_per_request] = {};
-  unsigned char lane_[protocol::lanes_per_request] = {};
+  // Filled by request_builder for the request's lanes only (not zeroed first:
+  // this object is built for every request).
+  std::uint32_t payload_offset_[protocol::lanes_per_request];
+  unsigned char lane_[protocol::lanes_per_request];
   std::uint16_t op_ = 0;
   std::uint32_t mask_ = 0;
   unsigned lanes_ = 0;
   bool no_reply_ = false;
   bool has_data_ = false;
+  bool answered_ = false;
   std::uint32_t block_ = 0, warp_ = 0;
 };
 
