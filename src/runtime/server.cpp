@@ -184,6 +184,7 @@ bool server::poll(std::uint32_t first, std::uint32_t last, counters& c) {
     std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
     if (bell != done) {
       while (bell != done) {
+        if (bell != done + 1) __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
         consume(s, done + 1, c);
         ++done;
         if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) break;
