@@ -102,6 +102,29 @@ __global__ void __launch_bounds__(1024, 2) fire_and_forget(int calls, unsigned* 
     if (gpustd::null_send() != 0) atomicAdd(bad, 1u);
 }
 
+// ---------------- device-side primitives, one thread ----------------
+__global__ void primitive_costs(int mode, int iters, unsigned* host_word, unsigned long long* dev_word,
+                                unsigned long long* ns) {
+  const unsigned long long t0 = gpustd::platform::timer_ns();
+  unsigned sink = 0;
+  for (int i = 0; i < iters; ++i) {
+    switch (mode) {
+      case 0: {  // lock and unlock a slot word in device memory
+        const auto old = gpustd::platform::fetch_or_acquire_device(*dev_word, 1ull << 63);
+        gpustd::platform::store_release_device(*dev_word, old & ~(1ull << 63));
+        break;
+      }
+      case 1: gpustd::platform::store_release_system(*host_word, static_cast<unsigned>(i)); break;
+      case 2: sink += gpustd::platform::load_acquire_system(*host_word); break;
+      case 3: sink += gpustd::platform::load_relaxed_system(*host_word); break;
+      default: {  // fetch_or only
+        sink += static_cast<unsigned>(gpustd::platform::fetch_or_acquire_device(*dev_word, 0));
+      }
+    }
+  }
+  *ns = (gpustd::platform::timer_ns() - t0) / iters + (sink == 0xdeadbeef);
+}
+
 struct measured {
   double secs;
   unsigned long long requests;
@@ -141,6 +164,30 @@ int main(int argc, char** argv) {
   CHECK(cudaFree(nullptr));
   FILE* csv = argc > 1 ? std::fopen(argv[1], "w") : nullptr;
   if (csv) std::fprintf(csv, "what,warps,host_threads,floor,gpustd,ratio\n");
+
+  // What the pieces of a call cost on the device, one thread, in a loop.
+  {
+    unsigned* host_word;
+    CHECK(cudaHostAlloc(&host_word, 64, cudaHostAllocMapped));
+    unsigned* dhost;
+    CHECK(cudaHostGetDevicePointer(&dhost, host_word, 0));
+    unsigned long long *dev_word, *ns;
+    CHECK(cudaMalloc(&dev_word, 8));
+    CHECK(cudaMemset(dev_word, 0, 8));
+    CHECK(cudaMallocManaged(&ns, 8));
+    const char* names[] = {"lock + unlock (device-memory atomic, release)", "release store to host memory",
+                           "acquire load from host memory", "relaxed load from host memory",
+                           "device-memory atomic alone"};
+    std::printf("\n%-44s %10s\n", "device primitives (ns each, one thread)", "ns");
+    for (int mode = 0; mode < 5; ++mode) {
+      primitive_costs<<<1, 1>>>(mode, 2000, dhost, dev_word, ns);
+      CHECK(cudaDeviceSynchronize());
+      std::printf("%-44s %10llu\n", names[mode], *ns);
+    }
+    CHECK(cudaFreeHost(host_word));
+    CHECK(cudaFree(dev_word));
+    CHECK(cudaFree(ns));
+  }
 
   // Latency: one warp; the median of five runs of 20,000 calls each.
   const int lat_calls = 20000;

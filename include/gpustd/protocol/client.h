@@ -50,10 +50,18 @@ GPUSTD_INLINE std::uint64_t wait_done(std::uint64_t& answer, std::uint32_t seq) 
 
 // The frame for `seq` may be written once the host has finished with the
 // slot's frame `frames_per_slot` sequence numbers earlier.
-GPUSTD_INLINE void wait_frame_free(std::uint32_t& known_done, frame& f, std::uint32_t seq,
+// When it must look, it also reads the answer of the newest frame sent
+// before (`newest`, seq - 1) in the same round trip: if that one is done,
+// the next frames_per_slot - 1 requests need not look at all.
+GPUSTD_INLINE void wait_frame_free(std::uint32_t& known_done, frame& f, frame& newest, std::uint32_t seq,
                                    std::uint32_t frames_per_slot) {
   const std::uint32_t prev = seq - frames_per_slot;
   if (!seq_before(known_done, prev)) return;
+  const std::uint64_t latest = platform::load_acquire_system(newest.header.answer);
+  if (!seq_before(answer_seq(latest), seq - 1)) {  // frames are answered in order: all before are done
+    known_done = seq - 1;
+    return;
+  }
   wait_done(f.header.answer, prev);
   known_done = prev;
 }
@@ -138,7 +146,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // Frame f of the request: wait until it is free, or publish it.
   auto open_frame = [&](std::uint32_t f) -> frame& {
     frame& fr = ring[(seq0 + f) & ring_mask];
-    if (is_leader) wait_frame_free(known_done, fr, seq0 + f, ch.frames_per_slot);
+    if (is_leader) wait_frame_free(known_done, fr, ring[(seq0 + f - 1) & ring_mask], seq0 + f, ch.frames_per_slot);
     platform::sync_warp(group);
     return fr;
   };
