@@ -103,7 +103,7 @@ __global__ void __launch_bounds__(1024, 2) fire_and_forget(int calls, unsigned* 
 }
 
 // ---------------- device-side primitives, one thread ----------------
-__global__ void primitive_costs(int mode, int iters, unsigned* host_word, unsigned long long* dev_word,
+__global__ void primitive_costs(int mode, int iters, unsigned* host_word, std::uint64_t* dev_word,
                                 unsigned long long* ns) {
   const unsigned long long t0 = gpustd::platform::timer_ns();
   unsigned sink = 0;
@@ -171,7 +171,8 @@ int main(int argc, char** argv) {
     CHECK(cudaHostAlloc(&host_word, 64, cudaHostAllocMapped));
     unsigned* dhost;
     CHECK(cudaHostGetDevicePointer(&dhost, host_word, 0));
-    unsigned long long *dev_word, *ns;
+    std::uint64_t* dev_word;
+    unsigned long long* ns;
     CHECK(cudaMalloc(&dev_word, 8));
     CHECK(cudaMemset(dev_word, 0, 8));
     CHECK(cudaMallocManaged(&ns, 8));
