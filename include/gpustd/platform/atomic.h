@@ -3,7 +3,8 @@
 //   load_acquire_system / store_release_system / load_relaxed_system:
 //       words in pinned host memory that device and host threads share;
 //   fence_system:       a sequentially consistent fence at system scope;
-//   fetch_or_acquire_device / load_relaxed_device / store_release_device:
+//   fetch_or_acquire_device / load_relaxed_device / store_relaxed_device /
+//   store_release_device:
 //       a 64-bit lock-and-state word in device memory (device scope: only
 //       device threads touch it; acquire on taking, release on giving back).
 #pragma once

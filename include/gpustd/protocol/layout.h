@@ -79,6 +79,12 @@ struct alignas(64) frame_header {
   std::uint64_t answer;
 };
 static_assert(sizeof(frame_header) == 64, "frame header is one 64-byte line");
+// The client writes the first 32 bytes as four little-endian 8-byte words.
+static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) == 6 &&
+              offsetof(frame_header, mask) == 8 && offsetof(frame_header, body_bytes) == 12 &&
+              offsetof(frame_header, total_bytes) == 16 && offsetof(frame_header, block) == 20 &&
+              offsetof(frame_header, warp) == 24 && offsetof(frame_header, cell_stride) == 28 &&
+              offsetof(frame_header, answer) == 56);
 inline constexpr std::int32_t answer_per_lane = INT32_MIN;
 GPUSTD_HOST_DEVICE constexpr std::uint64_t make_answer(std::uint32_t seq, std::int32_t status) {
   return std::uint64_t(seq) | (std::uint64_t(static_cast<std::uint32_t>(status)) << 32);

@@ -20,6 +20,9 @@ inline std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bit
 inline std::uint64_t load_relaxed_device(std::uint64_t& w) {
   return std::atomic_ref<std::uint64_t>(w).load(std::memory_order_relaxed);
 }
+inline void store_relaxed_device(std::uint64_t& w, std::uint64_t v) {
+  std::atomic_ref<std::uint64_t>(w).store(v, std::memory_order_relaxed);
+}
 inline void store_release_device(std::uint64_t& w, std::uint64_t v) {
   std::atomic_ref<std::uint64_t>(w).store(v, std::memory_order_release);
 }

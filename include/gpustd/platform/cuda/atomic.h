@@ -30,6 +30,9 @@ GPUSTD_INLINE std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint6
 GPUSTD_INLINE std::uint64_t load_relaxed_device(std::uint64_t& w) {
   return device_ref<std::uint64_t>(w).load(cuda::memory_order_relaxed);
 }
+GPUSTD_INLINE void store_relaxed_device(std::uint64_t& w, std::uint64_t v) {
+  device_ref<std::uint64_t>(w).store(v, cuda::memory_order_relaxed);
+}
 GPUSTD_INLINE void store_release_device(std::uint64_t& w, std::uint64_t v) {
   device_ref<std::uint64_t>(w).store(v, cuda::memory_order_release);
 }
