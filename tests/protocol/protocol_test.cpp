@@ -90,19 +90,24 @@ void send_count(std::uint64_t v) {
   ASSERT_EQ(hostcall(rq), 0);
 }
 
-TEST(Protocol, BlockingCallRoundTrip) {
-  bench b;
-  std::vector<unsigned char> payload{1, 2, 3, 4, 5};
+// An echo from a client thread while the test thread steps the server.
+std::int64_t echo_served(bench& b, const std::vector<unsigned char>& payload, std::uint64_t* sum) {
   std::atomic<bool> finished{false};
   std::int64_t status = 0;
-  std::uint64_t sum = 0;
   std::thread client([&] {
-    status = echo(payload, &sum);
+    status = echo(payload, sum);
     finished = true;
   });
   b.serve_until([&] { return finished.load(); });
   client.join();
-  EXPECT_EQ(status, 5);
+  return status;
+}
+
+TEST(Protocol, BlockingCallRoundTrip) {
+  bench b;
+  std::vector<unsigned char> payload{1, 2, 3, 4, 5};
+  std::uint64_t sum = 0;
+  EXPECT_EQ(echo_served(b, payload, &sum), 5);
   EXPECT_EQ(sum, checksum(payload));
   EXPECT_TRUE(b.srv.drained());
 }
@@ -154,18 +159,10 @@ TEST(Protocol, LongPayloadStreamsThroughASmallWindow) {
   bench b(1, 2);
   std::vector<unsigned char> payload(100'003);
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<unsigned char>(i * 13 + 7);
-  std::atomic<bool> finished{false};
-  std::int64_t status = 0;
   std::uint64_t sum = 0;
-  std::thread client([&] {
-    status = echo(payload, &sum);
-    finished = true;
-  });
-  b.serve_until([&] { return finished.load(); });
-  client.join();
-  EXPECT_EQ(status, 100'003);
+  EXPECT_EQ(echo_served(b, payload, &sum), 100'003);
   EXPECT_EQ(sum, checksum(payload));
-  // 64-byte cell + 100,008 padded bytes = 49 frames of 2048.
+  // One 8-byte cell + 100,008 padded payload bytes = 49 frames of 2048.
   EXPECT_EQ(b.srv.stats().frames, 49u);
 }
 
