@@ -9,13 +9,16 @@ blocking_pool::blocking_pool(unsigned threads) {
   for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
 
-blocking_pool::~blocking_pool() {
+blocking_pool::~blocking_pool() { shutdown(); }
+
+void blocking_pool::shutdown() {
   {
     std::lock_guard lk(m_);
     stopping_ = true;
   }
   cv_.notify_all();
   for (auto& t : threads_) t.join();
+  threads_.clear();
 }
 
 void blocking_pool::submit(std::function<void()> job) {

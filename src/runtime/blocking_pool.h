@@ -12,8 +12,10 @@ namespace gpustd::detail {
 class blocking_pool {
  public:
   explicit blocking_pool(unsigned threads);
-  ~blocking_pool();  // runs every queued job, then joins
+  ~blocking_pool();  // shutdown()
   void submit(std::function<void()> job);
+  // Runs every queued job, then joins the threads. Idempotent.
+  void shutdown();
 
  private:
   void work();

@@ -95,11 +95,7 @@ class cuda_channel_memory final : public channel_memory {
 }  // namespace
 
 std::unique_ptr<channel_memory> make_channel_memory(runtime_options& o) {
-  if (o.frames_per_slot < 2 || (o.frames_per_slot & (o.frames_per_slot - 1)))
-    throw runtime_error("gpustd::runtime: frames_per_slot must be a power of two >= 2");
-  if (o.max_request_bytes < protocol::frame_body_bytes)
-    throw runtime_error("gpustd::runtime: max_request_bytes must be at least 2048");
-  if (o.slots == 0) {
+  if (o.slots == 0) {  // (the other options were checked by the runtime)
     int dev = 0;
     check(cudaGetDevice(&dev), "cudaGetDevice");
     cudaDeviceProp p{};

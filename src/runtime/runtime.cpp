@@ -69,6 +69,7 @@ runtime::~runtime() {
   }
   impl_->memory->retract();
   impl_->srv.stop();
+  impl_->pool.shutdown();  // pool jobs use the server: finish them while it exists
   impl_.reset();
   current_runtime.store(nullptr, std::memory_order_release);
 }
