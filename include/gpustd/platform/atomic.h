@@ -2,7 +2,6 @@
 //
 //   load_acquire_system / store_release_system / load_relaxed_system:
 //       words in pinned host memory that device and host threads share;
-//   fence_acquire_system: orders reads after a relaxed load that saw a value;
 //   fence_system:       a sequentially consistent fence at system scope;
 //   fetch_or_acquire_device / load_relaxed_device / store_relaxed_device /
 //   store_release_device:

@@ -50,31 +50,6 @@ GPUSTD_INLINE std::uint64_t wait_done(std::uint64_t& answer, std::uint32_t seq) 
 
 // The frame for `seq` may be written once the host has finished with the
 // slot's frame `frames_per_slot` sequence numbers earlier.
-// Waits for the answer to a blocking request. On a GPU a read of host memory
-// takes ~1.2 us to come back, so one poll at a time sees an answer up to
-// 1.2 us late; here three relaxed polls are in flight, issued ~0.3 us apart,
-// and the answer is seen within ~0.3 us of its arrival. The caller orders
-// later reads of the frame with fence_acquire_system(). (The CPU backend
-// polls with acquire loads, one at a time.)
-GPUSTD_INLINE std::uint64_t wait_answer(std::uint64_t& answer, std::uint32_t seq) {
-#if GPUSTD_BACKEND_CUDA
-  std::uint64_t a = platform::load_relaxed_system(answer);
-  platform::short_sleep(300);
-  std::uint64_t b = platform::load_relaxed_system(answer);
-  platform::short_sleep(300);
-  std::uint64_t c = platform::load_relaxed_system(answer);
-  for (unsigned spins = 0; seq_before(answer_seq(a), seq); ++spins) {
-    a = b;
-    b = c;
-    platform::short_sleep(spins < 4096 ? 300 : 2000);
-    c = platform::load_relaxed_system(answer);
-  }
-  return a;
-#else
-  return wait_done(answer, seq);
-#endif
-}
-
 // When it must look, it also reads the answer of the newest frame sent
 // before (`newest`, seq - 1) in the same round trip: if that one is done,
 // the next frames_per_slot - 1 requests need not look at all.
@@ -255,14 +230,13 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const std::uint32_t last = seq0 + frames - 1;
   frame& lf = ring[last & ring_mask];
   std::int32_t uniform = 0;
-  if (is_leader) uniform = answer_status(wait_answer(lf.header.answer, last));
+  if (is_leader) uniform = answer_status(wait_done(lf.header.answer, last));
   uniform = static_cast<std::int32_t>(platform::broadcast(group, static_cast<std::uint32_t>(uniform), leader));
   if (uniform != answer_per_lane) {  // every lane's status in the answer word, no data
     if (result_data) std::memset(result_data, 0, inline_arg_bytes);
     if (is_leader) give_back_answered(slot, last);
     return uniform;
   }
-  platform::fence_acquire_system();  // the answer was seen: read what came with it
   const std::int64_t status =
       platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lf.body + result_status_offset(rank)));
   if (result_data) {

@@ -12,7 +12,6 @@ template <class T>
 inline void store_release_system(T& x, T v) { std::atomic_ref<T>(x).store(v, std::memory_order_release); }
 template <class T>
 inline T load_relaxed_system(T& x) { return std::atomic_ref<T>(x).load(std::memory_order_relaxed); }
-inline void fence_acquire_system() { std::atomic_thread_fence(std::memory_order_acquire); }
 inline void fence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
 inline std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {

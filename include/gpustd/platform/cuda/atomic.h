@@ -20,9 +20,6 @@ GPUSTD_INLINE void store_release_system(T& x, T v) { system_ref<T>(x).store(v, c
 // A relaxed system-scope load: never served from a stale L1 line.
 template <class T>
 GPUSTD_INLINE T load_relaxed_system(T& x) { return system_ref<T>(x).load(cuda::memory_order_relaxed); }
-GPUSTD_INLINE void fence_acquire_system() {
-  cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
-}
 GPUSTD_INLINE void fence_system() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_system); }
 
 // Device scope: state in device memory that only device threads touch.
