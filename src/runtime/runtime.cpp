@@ -41,7 +41,7 @@ struct runtime::impl {
         memory(detail::make_channel_memory(options)),
         log(options.log_fd),
         pool(options.pool_threads),
-        srv(memory->host(), handlers, pool, log) {}
+        srv(memory->host(), handlers, pool, log, options.reassembly_budget_bytes) {}
 };
 
 runtime::runtime(const runtime_options& options) {

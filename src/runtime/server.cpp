@@ -32,12 +32,14 @@ std::string describe(const frame_header& h, std::uint32_t slot) {
 
 struct server::assembly {
   std::vector<unsigned char> buffer;
+  std::uint64_t charged = 0;  // bytes of the reassembly budget this slot holds
   std::uint64_t received = 0;
   bool assembling = false;
   bool discarding = false;  // the request is over max_request_bytes: consume, then refuse
 };
 
-server::server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log)
+server::server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log,
+               std::uint64_t reassembly_budget)
     : channel_(channel),
       handlers_(handlers),
       pool_(pool),
@@ -45,6 +47,7 @@ server::server(const channel_host& channel, handler_table& handlers, blocking_po
       served_(new std::uint32_t[channel.slot_count + 1]),
       busy_(new std::uint8_t[channel.slot_count]()),
       assembly_(new assembly[channel.slot_count]),
+      reassembly_budget_(std::max<std::uint64_t>(reassembly_budget, channel.max_request_bytes)),
       counters_(new counters[2 + max_threads_]) {
   // Serving starts after whatever the channel has already published.
   for (std::uint32_t s = 0; s < channel_.slot_count; ++s) served_[s] = load_acquire(channel_.doorbells[s]);
@@ -185,7 +188,7 @@ bool server::poll(std::uint32_t first, std::uint32_t last, counters& c) {
     if (bell != done) {
       while (bell != done) {
         if (bell != done + 1) __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
-        consume(s, done + 1, c);
+        if (!consume(s, done + 1, c)) break;  // waits for reassembly budget
         ++done;
         if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) break;
       }
@@ -219,27 +222,58 @@ void server::malformed(const frame_header& h, std::uint32_t slot, const char* wh
             std::string("malformed request (") + why + ") " + describe(h, slot) + "; answered with EPROTO");
 }
 
-void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
+bool server::charge(std::uint64_t bytes) {
+  std::uint64_t used = reassembly_bytes_.load(std::memory_order_relaxed);
+  do {
+    if (used + bytes > reassembly_budget_) return false;
+  } while (!reassembly_bytes_.compare_exchange_weak(used, used + bytes, std::memory_order_acq_rel,
+                                                    std::memory_order_relaxed));
+  return true;
+}
+
+void server::release_assembly(std::uint32_t s) {
+  assembly& st = assembly_[s];
+  if (st.charged) reassembly_bytes_.fetch_sub(st.charged, std::memory_order_acq_rel);
+  st.charged = 0;
+  if (st.buffer.capacity() > (1u << 20)) std::vector<unsigned char>().swap(st.buffer);  // give big buffers back
+}
+
+bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   frame& f = channel_.frame_for(s, seq);
   frame_header h;
   std::memcpy(&h, &f.header, sizeof h);
   assembly& st = assembly_[s];
-  counters::bump(c.frames);
 
   const bool first = h.flags & frame_first, last = h.flags & frame_last;
   const char* bad = nullptr;
   if (h.seq != seq) bad = "frame sequence number out of order";
   else if (h.body_bytes > frame_body_bytes) bad = "frame body longer than a frame";
   else if (!first && !st.assembling) bad = "continuation frame without a first frame";
+  const bool reassemble = !bad && first && !(last && h.body_bytes == h.total_bytes) &&
+                          h.total_bytes <= channel_.max_request_bytes && h.total_bytes >= h.body_bytes;
+  if (reassemble) {
+    if (st.assembling) {
+      malformed(h, s, "new request before the last frame of the previous one", c);
+      st.assembling = false;
+      release_assembly(s);
+    }
+    if (!charge(h.total_bytes)) return false;  // try again when other requests are done
+    st.charged = h.total_bytes;
+  }
+  counters::bump(c.frames);
   if (bad) {
     st.assembling = false;
+    release_assembly(s);
     malformed(h, s, bad, c);
     if (last) answer_error(s, seq, h, status_malformed);
     else finish(f, seq);
-    return;
+    return true;
   }
   if (first) {
-    if (st.assembling) malformed(h, s, "new request before the last frame of the previous one", c);
+    if (st.assembling) {
+      malformed(h, s, "new request before the last frame of the previous one", c);
+      release_assembly(s);
+    }
     st.assembling = true;
     st.received = 0;
     st.discarding = h.total_bytes > channel_.max_request_bytes || h.total_bytes < h.body_bytes;
@@ -252,24 +286,25 @@ void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     if (last && !st.discarding && h.body_bytes == h.total_bytes) {  // one frame: serve it in place
       st.assembling = false;
       dispatch(s, seq, f.body, h.body_bytes, h, c);
-      return;
+      return true;
     }
     if (!st.discarding) st.buffer.resize(h.total_bytes);
   }
   if (!st.discarding) {
     if (h.body_bytes > st.buffer.size() - st.received) {
       st.assembling = false;
+      release_assembly(s);
       malformed(h, s, "frames longer than the request", c);
       if (last) answer_error(s, seq, h, status_malformed);
       else finish(f, seq);
-      return;
+      return true;
     }
     std::memcpy(st.buffer.data() + st.received, f.body, h.body_bytes);
   }
   st.received += h.body_bytes;
   if (!last) {
     finish(f, seq);  // frame copied out: the device may reuse it
-    return;
+    return true;
   }
   st.assembling = false;
   if (st.discarding) {
@@ -279,7 +314,10 @@ void server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     answer_error(s, seq, h, status_malformed);
   } else {
     dispatch(s, seq, st.buffer.data(), st.buffer.size(), h, c);
+    if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) return true;  // the pool releases
   }
+  release_assembly(s);
+  return true;
 }
 
 void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header&, std::int64_t status) {
@@ -363,6 +401,7 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
     pool_.submit([this, job, e, s, last_seq] {
       run_handler(*e, job->r, counters_[1 + max_threads_]);
       complete(s, last_seq, job->r);
+      release_assembly(s);  // the slot is busy: nobody else touches its assembly
       std::atomic_ref<std::uint8_t>(busy_[s]).store(0, std::memory_order_release);
     });
     return;

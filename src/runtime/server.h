@@ -24,7 +24,12 @@ namespace gpustd::detail {
 
 class server {
  public:
-  server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log);
+  // `reassembly_budget`: bytes that requests spread over several frames may
+  // hold on the host at once, all slots together (at least max_request_bytes).
+  // A new long request waits in its frames while the budget is spent, so a
+  // hostile kernel cannot make the host allocate slots x max_request_bytes.
+  server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log,
+         std::uint64_t reassembly_budget = 1ull << 30);
   ~server();  // stops the threads
 
   // Starts `threads` polling threads (0: none; the owner then calls poll()).
@@ -45,10 +50,14 @@ class server {
   bool drained() const;
 
   runtime_stats stats() const;
+  std::uint64_t reassembly_bytes() const noexcept { return reassembly_bytes_.load(std::memory_order_acquire); }
 
  private:
   struct assembly;
-  void consume(std::uint32_t slot, std::uint32_t seq, counters& c);
+  // false: the frame must wait (no reassembly budget yet); nothing was consumed.
+  bool consume(std::uint32_t slot, std::uint32_t seq, counters& c);
+  bool charge(std::uint64_t bytes);
+  void release_assembly(std::uint32_t slot);
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
                 const protocol::frame_header& h, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
@@ -76,6 +85,8 @@ class server {
   std::unique_ptr<std::uint8_t[]> busy_;
   // Cold: reassembly of multi-frame requests, per slot.
   std::unique_ptr<assembly[]> assembly_;
+  std::uint64_t reassembly_budget_;
+  std::atomic<std::uint64_t> reassembly_bytes_{0};  // charged now, all slots (acq_rel updates)
   // [0]: poll_all(); [1 + t]: thread t; [1 + max]: the pool (errors only).
   // requests and frames have one writer each; errors are added atomically.
   std::unique_ptr<counters[]> counters_;

@@ -34,8 +34,9 @@ struct bench {
   std::atomic<unsigned> counted{0};
   std::vector<std::uint64_t> order;  // op_count arguments, in service order
 
-  explicit bench(std::uint32_t slots = 4, std::uint32_t frames = 2, std::uint32_t max = 1u << 20, int log_fd = 2)
-      : ch(slots, frames, max), log(log_fd), srv(ch.host, table, pool, log) {
+  explicit bench(std::uint32_t slots = 4, std::uint32_t frames = 2, std::uint32_t max = 1u << 20, int log_fd = 2,
+                 std::uint64_t budget = 1ull << 30)
+      : ch(slots, frames, max), log(log_fd), srv(ch.host, table, pool, log, budget) {
     cpu_channel = ch.view;
     table.set(op_echo, [](request& r) {
       for (unsigned i = 0; i < r.lanes(); ++i) {
@@ -207,6 +208,45 @@ TEST(Protocol, ClientRefusesBadArgumentsLocally) {
   rq.args = big;
   EXPECT_EQ(hostcall(rq), status_bad_argument);
   EXPECT_EQ(b.ch.doorbells[0], 0u) << "nothing may reach the channel";
+}
+
+// Two-frame requests of 4000 bytes, written by hand on `slot`: one lane, an
+// 8-byte cell, 3992 payload bytes.
+void publish_long_request_frame(bench& b, std::uint32_t slot, std::uint32_t seq, bool first) {
+  frame& f = b.ch.host.frame_for(slot, seq);
+  f.header.seq = seq;
+  f.header.op = op_echo;
+  f.header.flags = first ? frame_first : frame_last;
+  f.header.mask = 1;
+  f.header.cell_stride = 8;
+  f.header.total_bytes = 4000;
+  f.header.body_bytes = first ? frame_body_bytes : 4000 - frame_body_bytes;
+  std::memset(f.body, 0x5a, frame_body_bytes);
+  if (first) {
+    const std::uint64_t cell = 3992;  // payload_bytes; no arguments
+    std::memcpy(f.body, &cell, 8);
+  }
+  std::atomic_ref<std::uint32_t>(b.ch.doorbells[slot]).store(seq, std::memory_order_release);
+}
+
+TEST(Protocol, LongRequestsWaitForReassemblyBudget) {
+  bench small(2, 2, 4096, 2, /*budget=*/4096);
+  publish_long_request_frame(small, 0, 1, true);
+  small.srv.poll_all();
+  EXPECT_EQ(small.srv.reassembly_bytes(), 4000u);
+  publish_long_request_frame(small, 1, 1, true);  // no room for a second one
+  small.srv.poll_all();
+  EXPECT_EQ(answer_seq(small.ch.host.frame_for(1, 1).header.answer), 0u) << "must wait, unconsumed";
+  publish_long_request_frame(small, 0, 2, false);  // slot 0's request completes and frees the budget
+  small.srv.poll_all();
+  small.srv.poll_all();
+  EXPECT_EQ(answer_seq(small.ch.host.frame_for(0, 2).header.answer), 2u);
+  EXPECT_EQ(answer_seq(small.ch.host.frame_for(1, 1).header.answer), 1u) << "slot 1 goes once there is room";
+  EXPECT_EQ(small.srv.reassembly_bytes(), 4000u);
+  publish_long_request_frame(small, 1, 2, false);
+  small.srv.poll_all();
+  EXPECT_EQ(small.srv.reassembly_bytes(), 0u);
+  EXPECT_TRUE(small.srv.drained());
 }
 
 // ---- hostile frames, written by hand ----

@@ -19,6 +19,10 @@ struct runtime_options {
   unsigned frames_per_slot = 4;
   // Largest request stream the host accepts (cells plus payloads).
   std::uint32_t max_request_bytes = 64u << 20;
+  // Host memory that requests longer than one frame may hold while they are
+  // reassembled, all warps together (raised to max_request_bytes if lower).
+  // A new long request waits in the channel until there is room.
+  std::uint64_t reassembly_budget_bytes = 1ull << 30;
   // Host file descriptors that the device's stdout (1) and stderr (2) write to.
   int stdout_fd = 1;
   int stderr_fd = 2;
