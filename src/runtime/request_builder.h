@@ -20,8 +20,6 @@ class request_builder {
   // the lanes' answers, zeroed here.
   static const char* build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
                            protocol::result_cell* results) noexcept;
-  // Attaches new result storage (for a request handed to another thread).
-  static void attach_results(request& r, protocol::result_cell* results) noexcept { r.results_ = results; }
 };
 
 }  // namespace gpustd
