@@ -17,7 +17,8 @@ class request_builder {
   };
   // Fills `r` from `bytes` bytes at `stream`; returns null, or why the stream
   // is malformed (then `r` must not be given to a handler). `results` receives
-  // the lanes' answers, zeroed here.
+  // the lanes' answers (statuses zeroed here; data bytes only once a handler
+  // sets some, see request::set_result).
   static const char* build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
                            protocol::result_cell* results) noexcept;
 };
