@@ -200,9 +200,12 @@ bool server::poll(std::uint32_t first, std::uint32_t last, counters& c) {
   return work;
 }
 
+// Per slot, "served" is read before "busy": the poller sets busy before it
+// publishes the new served value (release), so a slot whose last request
+// went to the pool is never seen as both served and idle.
 bool server::drained() const {
   for (std::uint32_t s = 0; s < channel_.slot_count; ++s)
-    if (busy(s) || load_acquire(channel_.doorbells[s]) != served(s)) return false;
+    if (load_acquire(channel_.doorbells[s]) != served(s) || busy(s)) return false;
   return true;
 }
 
