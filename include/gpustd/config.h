@@ -24,10 +24,12 @@
 #define GPUSTD_DEVICE __device__
 #define GPUSTD_HOST_DEVICE __host__ __device__
 #define GPUSTD_INLINE __device__ __forceinline__
+#define GPUSTD_NOINLINE __device__ __noinline__
 #else
 #define GPUSTD_DEVICE
 #define GPUSTD_HOST_DEVICE
 #define GPUSTD_INLINE inline
+#define GPUSTD_NOINLINE inline
 #endif
 
 namespace gpustd {

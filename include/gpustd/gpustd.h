@@ -17,8 +17,14 @@
 #if GPUSTD_BACKEND_CPU
 #include "gpustd/platform/cpu/cuda_compat.h"
 #endif
+#include "gpustd/console/ostream.h"
+#include "gpustd/console/print.h"
+#include "gpustd/console/printf.h"
+#include "gpustd/console/stdin.h"
 #include "gpustd/device/null_call.h"
 #include "gpustd/device/write.h"
 #include "gpustd/protocol/client.h"
 #include "gpustd/runtime/launch.h"
 #include "gpustd/runtime/runtime.h"
+#include "gpustd/strings/string.h"
+#include "gpustd/strings/string_view.h"

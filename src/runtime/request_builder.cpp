@@ -21,6 +21,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   r.no_reply_ = o.no_reply;
   r.block_ = o.block;
   r.warp_ = o.warp;
+  r.slot_ = o.slot;
   r.results_ = results;
   r.has_data_ = false;
   r.answered_ = false;

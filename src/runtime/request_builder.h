@@ -14,6 +14,7 @@ class request_builder {
     bool no_reply;
     std::uint32_t block, warp;
     std::uint32_t cell_stride = protocol::cell_bytes;
+    std::uint32_t slot = 0;
   };
   // Fills `r` from `bytes` bytes at `stream`; returns null, or why the stream
   // is malformed (then `r` must not be given to a handler). `results` receives

@@ -32,6 +32,8 @@ struct runtime::impl {
   runtime_options options;
   std::unique_ptr<detail::channel_memory> memory;
   detail::runtime_log log;
+  detail::console_service console;
+  detail::stdin_service input;
   detail::handler_table handlers;
   detail::blocking_pool pool;
   detail::server srv;
@@ -40,6 +42,8 @@ struct runtime::impl {
       : options(o),
         memory(detail::make_channel_memory(options)),
         log(options.log_fd),
+        console(options, log),
+        input(options.stdin_fd),
         pool(options.pool_threads),
         srv(memory->host(), handlers, pool, log, options.reassembly_budget_bytes) {}
 };
@@ -51,7 +55,8 @@ runtime::runtime(const runtime_options& options) {
   try {
     impl_ = std::make_unique<impl>(resolve(options));
     detail::register_null_call(impl_->handlers);
-    detail::register_write(impl_->handlers, impl_->options);
+    impl_->console.register_ops(impl_->handlers);
+    impl_->input.register_ops(impl_->handlers);
     impl_->srv.start(impl_->options.server_threads, impl_->options.spin_us, impl_->options.max_sleep_us);
     impl_->memory->publish();
   } catch (...) {
@@ -78,6 +83,7 @@ void runtime::synchronize() {
   const std::string err = impl_->memory->wait_for_device();
   // Kernels are finished (or failed): what they sent is in the channel.
   while (!impl_->srv.drained()) std::this_thread::sleep_for(std::chrono::microseconds(20));
+  impl_->console.flush_all();
   if (!err.empty()) throw runtime_error("gpustd::runtime::synchronize: device error " + err);
 }
 

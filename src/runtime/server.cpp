@@ -377,7 +377,7 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
                       const frame_header& h, counters& c) {
   counters::bump(c.requests);
-  const request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp, h.cell_stride};
+  const request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp, h.cell_stride, s};
   const handler_entry* e = handlers_.find(h.op);
   if (!e) {
     c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread

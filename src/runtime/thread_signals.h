@@ -26,3 +26,29 @@ inline void discard_pending_sigpipe() {
 }
 
 }  // namespace gpustd::detail
+
+namespace gpustd::detail {
+
+// Blocks SIGPIPE in the calling thread for its lifetime (for writes made
+// from a user's thread, such as the flush in runtime::synchronize), then
+// drops a SIGPIPE the writes left pending and restores the old mask.
+class sigpipe_blocked {
+ public:
+  sigpipe_blocked() {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &s, &old_);
+  }
+  ~sigpipe_blocked() {
+    discard_pending_sigpipe();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_blocked(const sigpipe_blocked&) = delete;
+  sigpipe_blocked& operator=(const sigpipe_blocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+}  // namespace gpustd::detail

@@ -26,6 +26,8 @@ struct runtime_options {
   // Host file descriptors that the device's stdout (1) and stderr (2) write to.
   int stdout_fd = 1;
   int stderr_fd = 2;
+  // Host file descriptor the device's stdin reads from.
+  int stdin_fd = 0;
   // Where the runtime reports problems (each kind once).
   int log_fd = 2;
   // After the last request, how long a server thread keeps polling before it

@@ -23,6 +23,7 @@ class request {
   bool no_reply() const noexcept { return no_reply_; }
   std::uint32_t block() const noexcept { return block_; }  // caller's linear block index
   std::uint32_t warp() const noexcept { return warp_; }    // caller's warp in its block
+  std::uint32_t slot() const noexcept { return slot_; }    // channel slot the request came through
   unsigned lane_of(unsigned rank) const noexcept { return lane_[rank]; }
   // Whether any set_result() was called; if not, every lane's status is 0.
   bool answered() const noexcept { return answered_; }
@@ -82,7 +83,7 @@ class request {
   bool no_reply_ = false;
   bool has_data_ = false;
   bool answered_ = false;
-  std::uint32_t block_ = 0, warp_ = 0;
+  std::uint32_t block_ = 0, warp_ = 0, slot_ = 0;
 };
 
 using handler = std::function<void(request&)>;

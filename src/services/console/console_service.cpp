@@ -1,0 +1,215 @@
+#include "console_service.h"
+
+#include <cerrno>
+
+#include "gpustd/protocol/opcodes.h"
+
+namespace gpustd::detail {
+
+using protocol::console_args;
+using protocol::record_kind;
+
+namespace {
+// A record in pieces may grow to this; the rest is cut, with a marker.
+constexpr std::size_t record_limit = 256u << 20;
+}  // namespace
+
+console_service::console_service(const runtime_options& options, runtime_log& log)
+    : log_(log), out_(options.stdout_fd, wake_flusher, this), err_(options.stderr_fd, wake_flusher, this) {
+  sinks_[1] = &out_;
+  sinks_[2] = &err_;
+  flusher_ = std::thread([this] { flusher_loop(); });
+}
+
+console_service::~console_service() {
+  {
+    std::lock_guard lk(flusher_lock_);
+    stopping_ = true;
+  }
+  flusher_cv_.notify_one();
+  flusher_.join();
+  flush_all();
+}
+
+void console_service::wake_flusher(void* self) {
+  auto* s = static_cast<console_service*>(self);
+  {
+    std::lock_guard lk(s->flusher_lock_);
+    s->flusher_wanted_ = true;
+  }
+  s->flusher_cv_.notify_one();
+}
+
+void console_service::flusher_loop() {
+  std::unique_lock lk(flusher_lock_);
+  for (;;) {
+    flusher_cv_.wait(lk, [this] { return flusher_wanted_ || stopping_; });
+    if (stopping_) return;
+    flusher_wanted_ = false;
+    lk.unlock();
+    out_.flush();
+    err_.flush();
+    lk.lock();
+  }
+}
+
+void console_service::flush_all() {
+  {
+    std::lock_guard lk(held_lock_);
+    for (auto& [key, h] : held_) {
+      if (h.has_record && h.first.fd >= 1 && h.first.fd <= 2)
+        sinks_[h.first.fd]->append("[gpustd: a console record was cut short: its thread ended]\n");
+      for (int fd = 1; fd <= 2; ++fd)
+        if (!h.line[fd].empty()) sinks_[fd]->append(h.line[fd]);
+    }
+    held_.clear();
+    held_count_.store(0, std::memory_order_relaxed);
+  }
+  out_.flush();
+  err_.flush();
+}
+
+void console_service::lane(request& r, unsigned rank, const console_args& a, std::string_view payload, batch& b) {
+  if (a.kind > static_cast<std::uint8_t>(record_kind::text)) {
+    r.set_result(rank, -EINVAL);
+    return;
+  }
+  const thread_key key{r.slot(), r.block(), r.warp(), r.lane_of(rank)};
+  const bool more = a.flags & protocol::record_more;
+  bool held = more;
+  if (!held && held_count_.load(std::memory_order_relaxed) != 0) {
+    std::lock_guard lk(held_lock_);
+    held = held_.count(key) != 0;
+  }
+
+  if (!held) {  // the common case: a whole record, nothing held for its thread
+    if (a.fd != 1 && a.fd != 2) {
+      r.set_result(rank, -EBADF);
+      return;
+    }
+    std::string& t = b.text[a.fd];
+    const std::size_t mark = t.size();
+    format_record(t, static_cast<record_kind>(a.kind), payload, a.format_bytes, b.items);
+    if (a.flags & protocol::record_cut) t += "[gpustd: output cut here: the device heap was full]";
+    if (a.flags & protocol::record_newline) t += '\n';
+    const std::int64_t n = static_cast<std::int64_t>(t.size() - mark);
+    if (a.kind == static_cast<std::uint8_t>(record_kind::stream) && !(a.flags & protocol::record_flush)) {
+      const std::size_t nl = t.rfind('\n');
+      const std::size_t keep_from = nl == std::string::npos || nl < mark ? mark : nl + 1;
+      if (keep_from < t.size()) {  // an unfinished line: held until it ends
+        std::lock_guard lk(held_lock_);
+        auto [it, fresh] = held_.try_emplace(key);
+        if (fresh) held_count_.fetch_add(1, std::memory_order_relaxed);
+        it->second.line[a.fd].append(t, keep_from);
+        t.resize(keep_from);
+      }
+    }
+    r.set_result(rank, n);
+    return;
+  }
+
+  std::lock_guard lk(held_lock_);
+  auto [it, fresh] = held_.try_emplace(key);
+  if (fresh) held_count_.fetch_add(1, std::memory_order_relaxed);
+  held_text& h = it->second;
+  if (more) {
+    if (!h.has_record) {
+      h.first = a;
+      h.has_record = true;
+      h.record.clear();
+    }
+    if (h.record.size() + payload.size() <= record_limit) h.record.append(payload);
+    r.set_result(rank, 0);
+    return;
+  }
+  console_args first = a;
+  std::string_view record = payload;
+  if (h.has_record) {
+    if (h.record.size() + payload.size() <= record_limit) h.record.append(payload);
+    first = h.first;
+    record = h.record;
+  }
+  const int fd = first.fd;
+  if (fd != 1 && fd != 2) {
+    r.set_result(rank, -EBADF);
+  } else {
+    std::string& s = b.scratch;
+    s.clear();
+    format_record(s, static_cast<record_kind>(first.kind), record, first.format_bytes, b.items);
+    if (a.flags & protocol::record_cut) s += "[gpustd: output cut here: the device heap was full]";
+    if (a.flags & protocol::record_newline) s += '\n';
+    if (h.has_record && h.record.size() >= record_limit) s += "[gpustd: console record over 256 MiB cut]\n";
+    r.set_result(rank, static_cast<std::int64_t>(s.size()));
+    std::string& line = h.line[fd];
+    if (first.kind == static_cast<std::uint8_t>(record_kind::stream)) {
+      line += s;
+      const std::size_t nl = line.rfind('\n');
+      const std::size_t upto = (a.flags & protocol::record_flush) ? line.size() : nl == std::string::npos ? 0 : nl + 1;
+      b.text[fd].append(line, 0, upto);
+      line.erase(0, upto);
+    } else {  // the thread's unfinished line comes first
+      b.text[fd] += line;
+      b.text[fd] += s;
+      line.clear();
+    }
+  }
+  h.has_record = false;
+  h.record.clear();
+  if (h.empty()) {
+    held_.erase(it);
+    held_count_.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+namespace {
+// Appends a request's text per stream and turns a failed stream into the
+// lanes' error.
+template <class Sinks>
+void finish_batch(request& r, Sinks& sinks, std::string* text, const std::uint8_t* lane_fd) {
+  int err[3] = {0, 0, 0};
+  for (int fd = 1; fd <= 2; ++fd) {
+    if (!text[fd].empty()) err[fd] = sinks[fd]->append(text[fd]);
+    else err[fd] = sinks[fd]->error();
+    text[fd].clear();
+  }
+  for (unsigned i = 0; i < r.lanes(); ++i)
+    if ((lane_fd[i] == 1 || lane_fd[i] == 2) && err[lane_fd[i]] && r.status(i) >= 0) r.set_result(i, -err[lane_fd[i]]);
+}
+}  // namespace
+
+void console_service::handle_console(request& r) {
+  thread_local batch b;
+  std::uint8_t lane_fd[protocol::lanes_per_request];
+  for (unsigned i = 0; i < r.lanes(); ++i) {
+    const auto a = r.arg<console_args>(i);
+    const auto p = r.payload(i);
+    lane_fd[i] = (a.flags & protocol::record_more) ? 0 : a.fd;
+    lane(r, i, a, std::string_view(reinterpret_cast<const char*>(p.data()), p.size()), b);
+  }
+  finish_batch(r, sinks_, b.text, lane_fd);
+}
+
+void console_service::handle_write(request& r) {
+  thread_local batch b;
+  std::uint8_t lane_fd[protocol::lanes_per_request];
+  for (unsigned i = 0; i < r.lanes(); ++i) {
+    const std::int32_t fd = r.arg<std::int32_t>(i);
+    const auto p = r.payload(i);
+    lane_fd[i] = fd == 1 || fd == 2 ? static_cast<std::uint8_t>(fd) : 0;
+    if (!lane_fd[i]) {
+      r.set_result(i, -EBADF);
+      continue;
+    }
+    const console_args a{static_cast<std::uint8_t>(fd), static_cast<std::uint8_t>(record_kind::text), 0, 0, 0};
+    lane(r, i, a, std::string_view(reinterpret_cast<const char*>(p.data()), p.size()), b);
+  }
+  finish_batch(r, sinks_, b.text, lane_fd);
+}
+
+void console_service::register_ops(handler_table& table) {
+  table.set(protocol::to_u16(protocol::opcode::console), [this](request& r) { handle_console(r); },
+            handler_kind::polling);
+  table.set(protocol::to_u16(protocol::opcode::write), [this](request& r) { handle_write(r); }, handler_kind::polling);
+}
+
+}  // namespace gpustd::detail

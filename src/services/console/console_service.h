@@ -1,0 +1,86 @@
+// The console service: ops console (print, printf, cout, puts) and write,
+// for the device's stdout and stderr.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "../../runtime/handler_table.h"
+#include "../../runtime/runtime_log.h"
+#include "console_sink.h"
+#include "gpustd/runtime/options.h"
+#include "record_format.h"
+
+namespace gpustd::detail {
+
+class console_service {
+ public:
+  console_service(const runtime_options& options, runtime_log& log);
+  ~console_service();
+  console_service(const console_service&) = delete;
+  console_service& operator=(const console_service&) = delete;
+
+  void register_ops(handler_table& table);
+
+  // Writes out what the device sent: every thread's unfinished line (as it
+  // is) and both buffers. For runtime::synchronize, when no kernel runs.
+  void flush_all();
+
+  // Handlers (public for the tests).
+  void handle_console(request& r);
+  void handle_write(request& r);
+
+ private:
+  // A device thread: its slot, block, warp and lane.
+  struct thread_key {
+    std::uint32_t slot, block, warp, lane;
+    bool operator==(const thread_key&) const = default;
+  };
+  struct thread_key_hash {
+    std::size_t operator()(const thread_key& k) const noexcept {
+      return std::hash<std::uint64_t>()((std::uint64_t(k.slot) << 37) ^ (std::uint64_t(k.block) << 10) ^
+                                        (std::uint64_t(k.warp) << 5) ^ k.lane);
+    }
+  };
+  // What the host holds for a thread: a record that came in pieces so far,
+  // and the unfinished line of its cout / cerr text.
+  struct held_text {
+    std::string record;
+    protocol::console_args first{};
+    bool has_record = false;
+    std::string line[3];
+    bool empty() const { return !has_record && line[1].empty() && line[2].empty(); }
+  };
+  // Per server thread: the text of one request, per stream.
+  struct batch {
+    std::string text[3];
+    std::vector<record_item> items;
+    std::string scratch;
+  };
+
+  void lane(request& r, unsigned rank, const protocol::console_args& a, std::string_view payload, batch& b);
+  static void wake_flusher(void* self);
+  void flusher_loop();
+
+  runtime_log& log_;
+  console_sink* sinks_[3] = {nullptr, nullptr, nullptr};
+  console_sink out_, err_;
+
+  std::mutex held_lock_;  // guards held_
+  std::unordered_map<thread_key, held_text, thread_key_hash> held_;
+  // Entries in held_. Written under held_lock_; read relaxed without it: a
+  // thread's own entry was made by the server thread that serves its slot,
+  // which therefore sees it.
+  std::atomic<std::size_t> held_count_{0};
+
+  std::mutex flusher_lock_;  // guards flusher_wanted_, stopping_
+  std::condition_variable flusher_cv_;
+  bool flusher_wanted_ = false, stopping_ = false;
+  std::thread flusher_;
+};
+
+}  // namespace gpustd::detail

@@ -1,0 +1,52 @@
+#include "console_sink.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "../../runtime/thread_signals.h"
+
+namespace gpustd::detail {
+
+console_sink::console_sink(int fd, void (*wake)(void*), void* wake_arg)
+    : fd_(fd), immediate_(fd >= 0 && ::isatty(fd)), wake_(wake), wake_arg_(wake_arg) {}
+
+int console_sink::append(std::string_view text) {
+  if (const int e = error()) return e;
+  if (text.empty()) return 0;
+  bool was_empty;
+  std::size_t size;
+  {
+    std::lock_guard lk(buffer_lock_);
+    was_empty = buffer_.empty();
+    buffer_.append(text);
+    size = buffer_.size();
+  }
+  if (immediate_ || size >= high_water) flush();
+  else if (was_empty) wake_(wake_arg_);
+  return 0;
+}
+
+void console_sink::flush() {
+  std::lock_guard wl(write_lock_);
+  sigpipe_blocked no_sigpipe;
+  {
+    std::lock_guard lk(buffer_lock_);
+    buffer_.swap(writing_);
+  }
+  std::size_t done = 0;
+  while (done < writing_.size() && !error()) {
+    const ssize_t w = ::write(fd_, writing_.data() + done, writing_.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      error_.store(e, std::memory_order_release);
+      break;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  writing_.clear();
+  if (writing_.capacity() > 4 * high_water) writing_.shrink_to_fit();
+}
+
+}  // namespace gpustd::detail

@@ -1,0 +1,47 @@
+// One output stream of the console (the device's stdout or stderr): text
+// appended by the handlers goes to a buffer that a flusher thread writes to
+// the descriptor, so that a request costs a copy, not a system call.
+//
+// Each append() is one call's text and reaches the descriptor in one piece.
+// Appends that follow one another in time are written in that order (so a
+// line a thread printed before it signalled another thread comes first).
+// Back-pressure: past high_water bytes the appending thread writes the
+// buffer itself, which holds up its server thread and so, in the end, the
+// device's writers: nothing is dropped. A terminal gets each append at once.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace gpustd::detail {
+
+class console_sink {
+ public:
+  static constexpr std::size_t high_water = 1u << 20;
+
+  // `wake` is called when the buffer goes from empty to not empty.
+  console_sink(int fd, void (*wake)(void*), void* wake_arg);
+
+  // Appends one call's text. Returns 0, or the errno of a write that failed
+  // before (the stream is then broken and the text is not kept).
+  int append(std::string_view text);
+  // Writes out everything appended so far (returns when it is written or failed).
+  void flush();
+  // The errno of the first failed write, or 0.
+  int error() const noexcept { return error_.load(std::memory_order_acquire); }
+
+ private:
+  const int fd_;
+  const bool immediate_;  // a terminal: write each append at once
+  void (*wake_)(void*);
+  void* wake_arg_;
+  std::mutex buffer_lock_;  // guards buffer_
+  std::string buffer_;
+  std::mutex write_lock_;  // one writer at a time, in order of the buffers taken
+  std::string writing_;
+  std::atomic<int> error_{0};  // release store by the writer; acquire load by appenders
+};
+
+}  // namespace gpustd::detail
