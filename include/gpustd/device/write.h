@@ -15,7 +15,10 @@ inline constexpr int stderr_fileno = 2;
 // shared, local) to descriptor fd (1: stdout, 2: stderr). Each call's bytes
 // reach the descriptor in one piece, never interleaved with another call's,
 // up to the channel's max_request_bytes (64 MiB by default); longer writes
-// go in pieces of that size. One thread's calls arrive in program order.
+// go in pieces of that size. One thread's calls arrive in program order,
+// after the text of the thread's earlier print calls. Unlike print, a write
+// returns once its bytes have reached the descriptor (or failed), as the
+// system call does: an error shows at the call that met it.
 //
 // Returns n, or a negative errno value: -EBADF (other descriptors),
 // -EFAULT (null data with n > 0), -EPIPE (the reader went away), -ENODEV (no

@@ -164,12 +164,19 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
 namespace {
 // Appends a request's text per stream and turns a failed stream into the
 // lanes' error.
+// `written`: the text must have reached the descriptor (or failed) before
+// the lanes are answered, as a write() system call's would have.
 template <class Sinks>
-void finish_batch(request& r, Sinks& sinks, std::string* text, const std::uint8_t* lane_fd) {
+void finish_batch(request& r, Sinks& sinks, std::string* text, const std::uint8_t* lane_fd, bool written = false) {
   int err[3] = {0, 0, 0};
   for (int fd = 1; fd <= 2; ++fd) {
-    if (!text[fd].empty()) err[fd] = sinks[fd]->append(text[fd]);
-    else err[fd] = sinks[fd]->error();
+    const bool some = !text[fd].empty();
+    if (some) err[fd] = sinks[fd]->append(text[fd]);
+    if (some && written && !err[fd]) {
+      sinks[fd]->flush();
+      err[fd] = sinks[fd]->error();
+    }
+    if (!some) err[fd] = sinks[fd]->error();
     text[fd].clear();
   }
   for (unsigned i = 0; i < r.lanes(); ++i)
@@ -203,7 +210,7 @@ void console_service::handle_write(request& r) {
     const console_args a{static_cast<std::uint8_t>(fd), static_cast<std::uint8_t>(record_kind::text), 0, 0, 0};
     lane(r, i, a, std::string_view(reinterpret_cast<const char*>(p.data()), p.size()), b);
   }
-  finish_batch(r, sinks_, b.text, lane_fd);
+  finish_batch(r, sinks_, b.text, lane_fd, true);
 }
 
 void console_service::register_ops(handler_table& table) {
