@@ -1,39 +1,16 @@
-// hello — every thread of a small grid says hello through gpustd::write, and
-// each warp reports one round trip to the host. Build it with nvcc for the GPU
+// hello — every thread of a small grid says hello with gpustd::println, and
+// makes one round trip to the host. Build it with nvcc for the GPU
 // or as C++ against gpustd::cpu for the CPU backend (examples/cpu/hello.cpp).
 #include <gpustd/gpustd.h>
 
 #include <cstdio>
 
-__device__ int format_line(char* out, unsigned block, unsigned thread) {
-  // A tiny formatter: "hello from block B thread T\n" (formatted printing
-  // comes with the console API).
-  const char* prefix = "hello from block ";
-  int n = 0;
-  for (const char* p = prefix; *p; ++p) out[n++] = *p;
-  auto put_number = [&](unsigned v) {
-    char digits[10];
-    int d = 0;
-    do {
-      digits[d++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v);
-    while (d) out[n++] = digits[--d];
-  };
-  put_number(block);
-  for (const char* p = " thread "; *p; ++p) out[n++] = *p;
-  put_number(thread);
-  out[n++] = '\n';
-  return n;
-}
-
 __device__ unsigned greeted;  // threads whose line was written whole
 
 __global__ void hello() {
-  char line[64];  // local memory: copied through the channel
-  const int n = format_line(line, blockIdx.x, threadIdx.x);
-  if (gpustd::write(gpustd::stdout_fileno, line, n) == n) atomicAdd(&greeted, 1u);
-  if (gpustd::null_call() != 0) gpustd::write(gpustd::stderr_fileno, "round trip failed\n", 18);
+  // Formatted on the host by {fmt}; the line arrives whole, never mixed with another.
+  if (gpustd::println("hello from block {} thread {:>3}", blockIdx.x, threadIdx.x) > 0) atomicAdd(&greeted, 1u);
+  if (gpustd::null_call() != 0) gpustd::eprintln("round trip failed");
 }
 
 int main() {

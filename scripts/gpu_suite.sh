@@ -12,7 +12,16 @@ build=build-gpu
 export PATH=/usr/local/cuda/bin:$PATH
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
-cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGPUSTD_CUDA=ON -DGPUSTD_GPU_TESTS=ON \
+# {fmt} (Debian's libfmt-dev) where the machine has none: unpack the .debs
+# carried in .deps/ (apt-get download libfmt-dev libfmt9).
+prefix=()
+if [ ! -f /usr/include/fmt/core.h ] && ls .deps/*.deb > /dev/null 2>&1; then
+  mkdir -p /tmp/gpustd-deps
+  for f in .deps/*.deb; do dpkg -x "$f" /tmp/gpustd-deps; done
+  prefix=(-DCMAKE_PREFIX_PATH=/tmp/gpustd-deps/usr)
+  export LD_LIBRARY_PATH=/tmp/gpustd-deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGPUSTD_CUDA=ON -DGPUSTD_GPU_TESTS=ON "${prefix[@]}" \
   -DCMAKE_CUDA_ARCHITECTURES="$arch" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
 cmake --build $build -j"$(nproc)" > "$out/build.log" 2>&1 || { grep -E "error" -A3 "$out/build.log" | head -60; exit 1; }
 
@@ -22,6 +31,7 @@ status=0
   > "$out/gpu-tests-launch-blocking.log" 2>&1 || status=1
 (cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
+$build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
 
 echo "== GPU suite =="
 grep -E "tests passed|FAILED|Failed" "$out/gpu-tests.log" | head -20
@@ -31,4 +41,6 @@ echo "== CPU suite on this machine =="
 grep -E "tests passed|FAILED|Failed" "$out/cpu-tests.log" | head -10
 echo "== benchmark =="
 cat "$out/gpu_bench.txt"
+echo "== console benchmark =="
+cat "$out/console_bench.txt"
 exit $status
