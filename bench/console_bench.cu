@@ -1,6 +1,7 @@
 // GPU benchmark of the console against CUDA's printf, in one run.
 //
-//   console_bench [total_lines] [csv_path]     (total_lines: 100000000 by default)
+//   console_bench [total_lines] [csv_path] [server_threads]
+//   (total_lines: 100000000 by default; server_threads: the runtime's default)
 //
 // Every line goes through a pipe to a counting thread, so lines lost are
 // counted, not assumed. CUDA printf gets a FIFO sized to hold everything (so
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
 
   gpustd::runtime_options o;
   o.stdout_fd = counter.write_fd;
+  if (argc > 3) o.server_threads = static_cast<unsigned>(std::stoul(argv[3]));
   {
   gpustd::runtime rt(o);
 
@@ -175,8 +177,8 @@ int main(int argc, char** argv) {
                           {"full GPU, 10 lines each", full, threads, 10},
                           {"full GPU, total lines", full, threads, big_per_thread}};
 
-  std::fprintf(table, "console benchmark on %s; full GPU = %u blocks x %u threads; CUDA printf FIFO %.1f GB\n",
-               prop.name, full, threads, fifo / 1e9);
+  std::fprintf(table, "console benchmark on %s; full GPU = %u blocks x %u threads; CUDA printf FIFO %.1f GB; %u server threads\n",
+               prop.name, full, threads, fifo / 1e9, rt.options().server_threads);
   std::fprintf(table, "%-26s %12s | %12s %8s | %12s %8s | %12s %8s | %9s %9s\n", "shape", "lines", "CUDA printf",
                "lost", "gpustd printf", "lost", "println", "lost", "printf x", "println x");
   if (csv) std::fprintf(csv, "shape,lines,cuda_lines_per_s,cuda_lost,printf_lines_per_s,printf_lost,println_lines_per_s,println_lost\n");

@@ -3,7 +3,10 @@
 #include <fmt/args.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ios>
 #include <sstream>
@@ -106,8 +109,8 @@ const char* decode_items(std::string_view b, std::vector<record_item>& out) {
 // ---- print: {fmt} ----
 
 void format_print(std::string& out, std::string_view format, std::span<const record_item> items) {
-  fmt::dynamic_format_arg_store<fmt::format_context> args;
-  args.reserve(items.size(), 0);
+  thread_local fmt::dynamic_format_arg_store<fmt::format_context> args;  // reused: no allocation per record
+  args.clear();
   for (const record_item& it : items) {
     switch (it.tag) {
       case item_tag::boolean: args.push_back(bits_as<bool>(it.value)); break;
@@ -161,6 +164,23 @@ void append_c(std::string& out, const std::string& spec, T v) {
   const std::size_t at = out.size();
   out.resize(at + static_cast<std::size_t>(n) + 1);
   std::snprintf(out.data() + at, static_cast<std::size_t>(n) + 1, spec.c_str(), v);
+  out.resize(at + static_cast<std::size_t>(n));
+}
+template <class A, class B>
+void append_c2(std::string& out, const std::string& spec, A a, B b) {
+  char small[256];
+  const int n = std::snprintf(small, sizeof small, spec.c_str(), a, b);
+  if (n < 0) {
+    out += "[gpustd: printf: bad conversion " + spec + "]";
+    return;
+  }
+  if (static_cast<std::size_t>(n) < sizeof small) {
+    out.append(small, static_cast<std::size_t>(n));
+    return;
+  }
+  const std::size_t at = out.size();
+  out.resize(at + static_cast<std::size_t>(n) + 1);
+  std::snprintf(out.data() + at, static_cast<std::size_t>(n) + 1, spec.c_str(), a, b);
   out.resize(at + static_cast<std::size_t>(n));
 }
 #pragma GCC diagnostic pop
@@ -266,9 +286,19 @@ void format_printf(std::string& out, std::string_view f, std::span<const record_
         append_c(out, spec + 'c', static_cast<int>(signed_value(*it)));
         break;
       case 's':
-        if (it->tag == item_tag::null_string) append_c(out, spec + 's', static_cast<const char*>(nullptr));
-        else if (it->tag == item_tag::string) append_c(out, spec + 's', std::string(it->text).c_str());
-        else mismatch();
+        if (it->tag == item_tag::null_string) {
+          append_c(out, spec + 's', static_cast<const char*>(nullptr));
+        } else if (it->tag == item_tag::string) {
+          // The text is not NUL-terminated: its length becomes the precision
+          // (or the user's precision, if smaller).
+          const std::size_t dot = spec.find('.');
+          std::size_t n = it->text.size();
+          if (dot != std::string::npos) n = std::min<std::size_t>(n, std::strtoull(spec.c_str() + dot + 1, nullptr, 10));
+          const std::string s2 = (dot == std::string::npos ? spec : spec.substr(0, dot)) + ".*s";
+          append_c2(out, s2, static_cast<int>(std::min<std::size_t>(n, INT_MAX)), it->text.data());
+        } else {
+          mismatch();
+        }
         break;
       case 'p':
         if (it->tag != item_tag::pointer) { mismatch(); break; }
