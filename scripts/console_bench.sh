@@ -6,14 +6,8 @@ cd "$(dirname "$0")/.."
 out=${OUT:-gpu-out}
 mkdir -p "$out"
 export PATH=/usr/local/cuda/bin:$PATH
-prefix=()
-if [ ! -f /usr/include/fmt/core.h ] && ls .deps/*.deb > /dev/null 2>&1; then
-  mkdir -p /tmp/gpustd-deps
-  for f in .deps/*.deb; do dpkg -x "$f" /tmp/gpustd-deps; done
-  prefix=(-DCMAKE_PREFIX_PATH=/tmp/gpustd-deps/usr)
-  export LD_LIBRARY_PATH=/tmp/gpustd-deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-fi
+source scripts/fmt_deps.sh
 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DGPUSTD_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCH:-90}" \
-  "${prefix[@]}" > "$out/configure.log" 2>&1
+  "${cmake_prefix[@]}" > "$out/configure.log" 2>&1
 cmake --build build-gpu -j"$(nproc)" --target console_bench > "$out/build.log" 2>&1
 build-gpu/bench/console_bench "${1:-100000000}" "$out/console_bench.csv" ${2:-} | tee "$out/console_bench.txt"

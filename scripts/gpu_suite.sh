@@ -12,16 +12,8 @@ build=build-gpu
 export PATH=/usr/local/cuda/bin:$PATH
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
-# {fmt} (Debian's libfmt-dev) where the machine has none: unpack the .debs
-# carried in .deps/ (apt-get download libfmt-dev libfmt9).
-prefix=()
-if [ ! -f /usr/include/fmt/core.h ] && ls .deps/*.deb > /dev/null 2>&1; then
-  mkdir -p /tmp/gpustd-deps
-  for f in .deps/*.deb; do dpkg -x "$f" /tmp/gpustd-deps; done
-  prefix=(-DCMAKE_PREFIX_PATH=/tmp/gpustd-deps/usr)
-  export LD_LIBRARY_PATH=/tmp/gpustd-deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-fi
-cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGPUSTD_CUDA=ON -DGPUSTD_GPU_TESTS=ON "${prefix[@]}" \
+source scripts/fmt_deps.sh
+cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGPUSTD_CUDA=ON -DGPUSTD_GPU_TESTS=ON "${cmake_prefix[@]}" \
   -DCMAKE_CUDA_ARCHITECTURES="$arch" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
 cmake --build $build -j"$(nproc)" > "$out/build.log" 2>&1 || { grep -E "error" -A3 "$out/build.log" | head -60; exit 1; }
 

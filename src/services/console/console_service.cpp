@@ -74,7 +74,7 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
     r.set_result(rank, -EINVAL);
     return;
   }
-  const thread_key key{r.slot(), r.block(), r.warp(), r.lane_of(rank)};
+  const device_thread key = device_thread::of(r, rank);
   const bool more = a.flags & protocol::record_more;
   bool held = more;
   if (!held && held_count_.load(std::memory_order_relaxed) != 0) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../../runtime/handler_table.h"
+#include "device_thread.h"
 #include "../../runtime/runtime_log.h"
 #include "console_sink.h"
 #include "gpustd/runtime/options.h"
@@ -35,17 +36,6 @@ class console_service {
   void handle_write(request& r);
 
  private:
-  // A device thread: its slot, block, warp and lane.
-  struct thread_key {
-    std::uint32_t slot, block, warp, lane;
-    bool operator==(const thread_key&) const = default;
-  };
-  struct thread_key_hash {
-    std::size_t operator()(const thread_key& k) const noexcept {
-      return std::hash<std::uint64_t>()((std::uint64_t(k.slot) << 37) ^ (std::uint64_t(k.block) << 10) ^
-                                        (std::uint64_t(k.warp) << 5) ^ k.lane);
-    }
-  };
   // What the host holds for a thread: a record that came in pieces so far,
   // and the unfinished line of its cout / cerr text.
   struct held_text {
@@ -71,7 +61,7 @@ class console_service {
   console_sink out_, err_;
 
   std::mutex held_lock_;  // guards held_
-  std::unordered_map<thread_key, held_text, thread_key_hash> held_;
+  std::unordered_map<device_thread, held_text, device_thread_hash> held_;
   // Entries in held_. Written under held_lock_; read relaxed without it: a
   // thread's own entry was made by the server thread that serves its slot,
   // which therefore sees it.

@@ -149,10 +149,11 @@ namespace {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 #pragma GCC diagnostic ignored "-Wformat-security"
-template <class T>
-void append_c(std::string& out, const std::string& spec, T v) {
+// Appends snprintf(spec, values...) to out.
+template <class... V>
+void append_c(std::string& out, const std::string& spec, V... v) {
   char small[256];
-  const int n = std::snprintf(small, sizeof small, spec.c_str(), v);
+  const int n = std::snprintf(small, sizeof small, spec.c_str(), v...);
   if (n < 0) {
     out += "[gpustd: printf: bad conversion " + spec + "]";
     return;
@@ -163,24 +164,7 @@ void append_c(std::string& out, const std::string& spec, T v) {
   }
   const std::size_t at = out.size();
   out.resize(at + static_cast<std::size_t>(n) + 1);
-  std::snprintf(out.data() + at, static_cast<std::size_t>(n) + 1, spec.c_str(), v);
-  out.resize(at + static_cast<std::size_t>(n));
-}
-template <class A, class B>
-void append_c2(std::string& out, const std::string& spec, A a, B b) {
-  char small[256];
-  const int n = std::snprintf(small, sizeof small, spec.c_str(), a, b);
-  if (n < 0) {
-    out += "[gpustd: printf: bad conversion " + spec + "]";
-    return;
-  }
-  if (static_cast<std::size_t>(n) < sizeof small) {
-    out.append(small, static_cast<std::size_t>(n));
-    return;
-  }
-  const std::size_t at = out.size();
-  out.resize(at + static_cast<std::size_t>(n) + 1);
-  std::snprintf(out.data() + at, static_cast<std::size_t>(n) + 1, spec.c_str(), a, b);
+  std::snprintf(out.data() + at, static_cast<std::size_t>(n) + 1, spec.c_str(), v...);
   out.resize(at + static_cast<std::size_t>(n));
 }
 #pragma GCC diagnostic pop
@@ -295,7 +279,7 @@ void format_printf(std::string& out, std::string_view f, std::span<const record_
           std::size_t n = it->text.size();
           if (dot != std::string::npos) n = std::min<std::size_t>(n, std::strtoull(spec.c_str() + dot + 1, nullptr, 10));
           const std::string s2 = (dot == std::string::npos ? spec : spec.substr(0, dot)) + ".*s";
-          append_c2(out, s2, static_cast<int>(std::min<std::size_t>(n, INT_MAX)), it->text.data());
+          append_c(out, s2, static_cast<int>(std::min<std::size_t>(n, INT_MAX)), it->text.data());
         } else {
           mismatch();
         }

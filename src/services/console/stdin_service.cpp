@@ -33,7 +33,7 @@ bool stdin_service::fill() {
   }
 }
 
-std::int64_t stdin_service::serve(const reader_key& key, std::uint32_t max, bool line_mode, unsigned char* out) {
+std::int64_t stdin_service::serve(const device_thread& key, std::uint32_t max, bool line_mode, unsigned char* out) {
   max = std::min<std::uint32_t>(max, protocol::inline_arg_bytes);
   // The rest of a line this thread began comes first, in either mode.
   if (auto it = rests_.find(key); it != rests_.end()) {
@@ -87,7 +87,7 @@ void stdin_service::handle(request& r) {
       continue;
     }
     unsigned char data[protocol::inline_arg_bytes];
-    const reader_key key{r.slot(), r.block(), r.warp(), r.lane_of(i)};
+    const device_thread key = device_thread::of(r, i);
     const std::int64_t st =
         serve(key, a.max_bytes, a.mode == static_cast<std::uint8_t>(protocol::stdin_mode::line), data);
     const std::size_t n = st > 0 ? static_cast<std::size_t>(st & protocol::stdin_count_mask) : 0;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "../../runtime/handler_table.h"
+#include "device_thread.h"
 
 namespace gpustd::detail {
 
@@ -17,16 +18,6 @@ class stdin_service {
   void handle(request& r);
 
  private:
-  struct reader_key {
-    std::uint32_t slot, block, warp, lane;
-    bool operator==(const reader_key&) const = default;
-  };
-  struct reader_key_hash {
-    std::size_t operator()(const reader_key& k) const noexcept {
-      return std::hash<std::uint64_t>()((std::uint64_t(k.slot) << 37) ^ (std::uint64_t(k.block) << 10) ^
-                                        (std::uint64_t(k.warp) << 5) ^ k.lane);
-    }
-  };
   // The rest of a line a thread has started to read.
   struct line_rest {
     std::string bytes;
@@ -36,7 +27,7 @@ class stdin_service {
   // Makes at least one more byte available; false at end of file. Sets
   // error_ on a read error.
   bool fill();
-  std::int64_t serve(const reader_key& key, std::uint32_t max, bool line_mode, unsigned char* out);
+  std::int64_t serve(const device_thread& key, std::uint32_t max, bool line_mode, unsigned char* out);
 
   const int fd_;
   std::mutex lock_;  // guards everything below (pool threads serve different slots at once)
@@ -44,7 +35,7 @@ class stdin_service {
   std::size_t pos_ = 0;
   bool eof_ = false;
   int error_ = 0;
-  std::unordered_map<reader_key, line_rest, reader_key_hash> rests_;
+  std::unordered_map<device_thread, line_rest, device_thread_hash> rests_;
 };
 
 }  // namespace gpustd::detail
