@@ -69,6 +69,16 @@ void console_service::flush_all() {
   err_.flush();
 }
 
+namespace {
+// A lane's text: its record formatted, then what the last piece's flags add.
+void format_lane(std::string& out, const console_args& first, std::uint8_t last_flags, std::string_view record,
+                 std::vector<record_item>& items) {
+  format_record(out, static_cast<record_kind>(first.kind), record, first.format_bytes, items);
+  if (last_flags & protocol::record_cut) out += "[gpustd: output cut here: the device heap was full]";
+  if (last_flags & protocol::record_newline) out += '\n';
+}
+}  // namespace
+
 void console_service::lane(request& r, unsigned rank, const console_args& a, std::string_view payload, batch& b) {
   if (a.kind > static_cast<std::uint8_t>(record_kind::text)) {
     r.set_result(rank, -EINVAL);
@@ -89,9 +99,7 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
     }
     std::string& t = b.text[a.fd];
     const std::size_t mark = t.size();
-    format_record(t, static_cast<record_kind>(a.kind), payload, a.format_bytes, b.items);
-    if (a.flags & protocol::record_cut) t += "[gpustd: output cut here: the device heap was full]";
-    if (a.flags & protocol::record_newline) t += '\n';
+    format_lane(t, a, a.flags, payload, b.items);
     const std::int64_t n = static_cast<std::int64_t>(t.size() - mark);
     if (a.kind == static_cast<std::uint8_t>(record_kind::stream) && !(a.flags & protocol::record_flush)) {
       const std::size_t nl = t.rfind('\n');
@@ -135,9 +143,7 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
   } else {
     std::string& s = b.scratch;
     s.clear();
-    format_record(s, static_cast<record_kind>(first.kind), record, first.format_bytes, b.items);
-    if (a.flags & protocol::record_cut) s += "[gpustd: output cut here: the device heap was full]";
-    if (a.flags & protocol::record_newline) s += '\n';
+    format_lane(s, first, a.flags, record, b.items);
     if (h.has_record && h.record.size() >= record_limit) s += "[gpustd: console record over 256 MiB cut]\n";
     r.set_result(rank, static_cast<std::int64_t>(s.size()));
     std::string& line = h.line[fd];

@@ -29,11 +29,12 @@ int console_sink::append(std::string_view text) {
 
 void console_sink::flush() {
   std::lock_guard wl(write_lock_);
-  sigpipe_blocked no_sigpipe;
   {
     std::lock_guard lk(buffer_lock_);
     buffer_.swap(writing_);
   }
+  if (writing_.empty()) return;  // (the flusher flushes both streams when either has text)
+  sigpipe_blocked no_sigpipe;
   std::size_t done = 0;
   while (done < writing_.size() && !error()) {
     const ssize_t w = ::write(fd_, writing_.data() + done, writing_.size() - done);
