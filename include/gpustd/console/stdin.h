@@ -12,6 +12,7 @@
 // reader sees end of file. Bytes come from the host 56 at a time, one round
 // trip each (about 10 MB/s for one thread: the console is for text).
 #pragma once
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 
@@ -123,7 +124,7 @@ GPUSTD_INLINE std::int64_t read_all_stdin(string& s) {
     const std::int64_t r = console_detail::stdin_chunk(chunk, sizeof chunk, protocol::stdin_mode::bytes);
     if (r < 0) return r;
     const auto n = static_cast<std::uint32_t>(r & protocol::stdin_count_mask);
-    if (!s.append(chunk, n)) return -12;  // ENOMEM
+    if (!s.append(chunk, n)) return -ENOMEM;
     if (r & protocol::stdin_end_of_file) return static_cast<std::int64_t>(s.size());
   }
 }
