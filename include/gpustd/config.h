@@ -24,7 +24,7 @@
 #define GPUSTD_DEVICE __device__
 #define GPUSTD_HOST_DEVICE __host__ __device__
 #define GPUSTD_INLINE __device__ __forceinline__
-#define GPUSTD_NOINLINE __device__ __noinline__
+#define GPUSTD_NOINLINE __device__ __noinline__ inline
 #else
 #define GPUSTD_DEVICE
 #define GPUSTD_HOST_DEVICE

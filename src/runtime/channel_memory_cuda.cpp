@@ -43,6 +43,18 @@ class cuda_channel_memory final : public channel_memory {
     void* dev_base = nullptr;
     check(cudaHostGetDevicePointer(&dev_base, host_base_, 0), "cudaHostGetDevicePointer");
     check(cudaMalloc(&slots_, o.slots * sizeof(protocol::slot_state)), "cudaMalloc of the slot states");
+    // errno: one int per thread the GPU can hold resident (gpustd/files/errno.h).
+    int dev = 0;
+    check(cudaGetDevice(&dev), "cudaGetDevice");
+    int sms = 0, warps_per_sm = 64;
+    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev), "cudaDeviceGetAttribute");
+    int threads_per_sm = 0;
+    check(cudaDeviceGetAttribute(&threads_per_sm, cudaDevAttrMaxThreadsPerMultiProcessor, dev),
+          "cudaDeviceGetAttribute");
+    if (threads_per_sm / 32 > warps_per_sm) warps_per_sm = threads_per_sm / 32;
+    errno_slots_ = static_cast<std::uint32_t>(sms) * static_cast<std::uint32_t>(warps_per_sm) * 32u;
+    check(cudaMalloc(&errno_table_, errno_slots_ * sizeof(std::int32_t)), "cudaMalloc of the errno table");
+    check(cudaMemset(errno_table_, 0, errno_slots_ * sizeof(std::int32_t)), "cudaMemset of the errno table");
     std::vector<protocol::slot_state> init(o.slots, protocol::initial_slot_state);
     check(cudaMemcpy(slots_, init.data(), o.slots * sizeof(protocol::slot_state), cudaMemcpyHostToDevice),
           "initialising the slot states");
@@ -51,11 +63,12 @@ class cuda_channel_memory final : public channel_memory {
     host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes};
     view_ = {static_cast<protocol::frame*>(dev_base),
              reinterpret_cast<std::uint32_t*>(static_cast<char*>(dev_base) + frame_bytes),
-             slots_, o.slots, o.frames_per_slot, o.max_request_bytes, 0};
+             slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_};
   }
   ~cuda_channel_memory() override {
     retract();
     cudaFree(slots_);
+    cudaFree(errno_table_);
     cudaFreeHost(host_base_);
   }
   const channel_host& host() const noexcept override { return host_; }
@@ -88,6 +101,8 @@ class cuda_channel_memory final : public channel_memory {
   }
   void* host_base_ = nullptr;
   protocol::slot_state* slots_ = nullptr;
+  std::int32_t* errno_table_ = nullptr;
+  std::uint32_t errno_slots_ = 0;
   channel_host host_;
   protocol::channel_view view_;
 };

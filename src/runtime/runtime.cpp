@@ -8,6 +8,7 @@
 #include "../services/services.h"
 #include "blocking_pool.h"
 #include "channel_memory.h"
+#include "device_memory.h"
 #include "handler_table.h"
 #include "runtime_log.h"
 #include "server.h"
@@ -20,6 +21,9 @@ std::atomic<runtime*> current_runtime{nullptr};  // acq_rel exchange: one runtim
 runtime_options resolve(runtime_options o) {
   if (o.server_threads == 0) o.server_threads = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
   if (o.pool_threads == 0) o.pool_threads = 1;
+  if (o.io_threads == 0) o.io_threads = 1;
+  if (o.max_open_files == 0 || o.max_open_files > 65535 - 3)
+    throw runtime_error("gpustd::runtime: max_open_files must be 1 to 65532");
   if (o.frames_per_slot < 2 || (o.frames_per_slot & (o.frames_per_slot - 1)))
     throw runtime_error("gpustd::runtime: frames_per_slot must be a power of two >= 2");
   if (o.max_request_bytes < protocol::frame_body_bytes)
@@ -34,6 +38,8 @@ struct runtime::impl {
   detail::runtime_log log;
   detail::console_service console;
   detail::stdin_service input;
+  std::unique_ptr<detail::device_memory> device;
+  detail::file_service files;
   detail::handler_table handlers;
   detail::blocking_pool pool;
   detail::server srv;
@@ -44,6 +50,8 @@ struct runtime::impl {
         log(options.log_fd),
         console(options, log),
         input(options.stdin_fd),
+        device(detail::make_device_memory()),
+        files(options, *device, log),
         pool(options.pool_threads),
         srv(memory->host(), handlers, pool, log, options.reassembly_budget_bytes) {}
 };
@@ -57,6 +65,9 @@ runtime::runtime(const runtime_options& options) {
     detail::register_null_call(impl_->handlers);
     impl_->console.register_ops(impl_->handlers);
     impl_->input.register_ops(impl_->handlers);
+    impl_->files.register_ops(impl_->handlers);
+    impl_->console.set_file_writer(
+        [files = &impl_->files](int fd, std::string_view text) { return files->write_text(fd, text); });
     impl_->srv.start(impl_->options.server_threads, impl_->options.spin_us, impl_->options.max_sleep_us);
     impl_->memory->publish();
   } catch (...) {
@@ -75,6 +86,7 @@ runtime::~runtime() {
   impl_->memory->retract();
   impl_->srv.stop();
   impl_->pool.shutdown();  // pool jobs use the server: finish them while it exists
+  impl_->files.close_all();  // what the device left open
   impl_.reset();
   current_runtime.store(nullptr, std::memory_order_release);
 }

@@ -3,6 +3,7 @@
 #include "../runtime/handler_table.h"
 #include "console/console_service.h"
 #include "console/stdin_service.h"
+#include "files/file_service.h"
 #include "gpustd/runtime/options.h"
 
 namespace gpustd::detail {

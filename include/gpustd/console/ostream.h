@@ -20,6 +20,7 @@
 #include <cstring>
 #include <utility>
 
+#include "gpustd/console/ios_base.h"
 #include "gpustd/console/record_writer.h"
 
 namespace gpustd {
@@ -72,18 +73,30 @@ class ostream_statement : public console_detail::item_encoder<ostream_statement>
   GPUSTD_INLINE ostream_statement(int fd, const T& first) : fd_(fd) {
     put(first);
   }
+  // A file stream's statement (files/fstream.h): sent when it ends, waiting
+  // for the host, and a failure sets badbit in *state. fd < 0 (the stream
+  // is not open or not good): nothing is sent and failbit is set.
+  template <class T>
+  GPUSTD_INLINE ostream_statement(int fd, const T& first, unsigned* state) : fd_(fd), state_(state) {
+    if (fd >= 0) put(first);
+  }
   ostream_statement(const ostream_statement&) = delete;
   ostream_statement& operator=(const ostream_statement&) = delete;
   GPUSTD_INLINE ~ostream_statement() {
+    if (state_ && fd_ < 0) {
+      *state_ |= ios_base::failbit;
+      return;
+    }
     console_detail::record_writer w(fd_, protocol::record_kind::stream, flags_);
     const unsigned char* p = heap_ ? heap_ : local_;
-    w.send([&](console_detail::record_writer& r) { r.bytes(p, used_); }, false);
+    const std::int64_t r = w.send([&](console_detail::record_writer& r) { r.bytes(p, used_); }, state_ != nullptr);
+    if (state_ && r < 0) *state_ |= ios_base::badbit;
     if (heap_) std::free(heap_);
   }
 
   template <class T>
   GPUSTD_INLINE void put(const T& v) {
-    print_arg(v);
+    if (fd_ >= 0) print_arg(v);
   }
   GPUSTD_INLINE void put(const ostream_manipulator& m) { manipulator(m.tag, m.value); }
   GPUSTD_INLINE void put(const endl_t&) {
@@ -117,6 +130,7 @@ class ostream_statement : public console_detail::item_encoder<ostream_statement>
   }
 
   int fd_;
+  unsigned* state_ = nullptr;
   std::uint8_t flags_ = 0;
   std::uint64_t used_ = 0, capacity_ = local_bytes;
   unsigned char* heap_ = nullptr;

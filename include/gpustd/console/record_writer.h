@@ -112,7 +112,7 @@ class record_writer : public item_encoder<record_writer> {
     args_.fd = static_cast<std::uint8_t>(fd);
     args_.kind = static_cast<std::uint8_t>(kind);
     args_.flags = flags;
-    args_.reserved = 0;
+    args_.fd_high = static_cast<std::uint8_t>(fd >> 8);
     args_.format_bytes = 0;
   }
 

@@ -1,4 +1,6 @@
-// gpustd::write — raw output to the process's stdout and stderr.
+// Raw output to the process's stdout and stderr (descriptors 1 and 2), the
+// console's byte path. gpustd::write (files/posix.h) sends these two
+// descriptors here and every other one to the file service.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -8,25 +10,21 @@
 
 namespace gpustd {
 
+inline constexpr int stdin_fileno = 0;
 inline constexpr int stdout_fileno = 1;
 inline constexpr int stderr_fileno = 2;
 
-// Writes n bytes from `data` (any memory the calling thread can read: global,
-// shared, local) to descriptor fd (1: stdout, 2: stderr). Each call's bytes
-// reach the descriptor in one piece, never interleaved with another call's,
-// up to the channel's max_request_bytes (64 MiB by default); longer writes
-// go in pieces of that size. One thread's calls arrive in program order,
-// after the text of the thread's earlier print calls. Unlike print, a write
-// returns once its bytes have reached the descriptor (or failed), as the
-// system call does: an error shows at the call that met it.
-//
-// Returns n, or a negative errno value: -EBADF (other descriptors),
-// -EFAULT (null data with n > 0), -EPIPE (the reader went away), -ENODEV (no
-// runtime). This is the system-call convention (as Linux's syscall layer);
-// the C layer with errno comes with the files API.
-//
-//   gpustd::write(1, "hello\n", 6);
-GPUSTD_INLINE std::int64_t write(int fd, const void* data, std::size_t n) {
+namespace console_detail {
+
+// Writes n bytes from `data` (any memory the calling thread can read) to
+// descriptor 1 or 2. Each call's bytes reach the descriptor in one piece,
+// never interleaved with another call's, up to the channel's
+// max_request_bytes (64 MiB by default); longer writes go in pieces of that
+// size. One thread's calls arrive in program order, after the text of its
+// earlier print calls, and return once the bytes have reached the
+// descriptor (or failed). Returns n or -errno (-EBADF, -EFAULT, -EPIPE,
+// -ENODEV).
+GPUSTD_INLINE std::int64_t console_write(int fd, const void* data, std::size_t n) {
   protocol::lane_request rq;
   rq.op = protocol::to_u16(protocol::opcode::write);
   const std::int32_t fd32 = fd;
@@ -49,4 +47,5 @@ GPUSTD_INLINE std::int64_t write(int fd, const void* data, std::size_t n) {
   return static_cast<std::int64_t>(done);
 }
 
+}  // namespace console_detail
 }  // namespace gpustd

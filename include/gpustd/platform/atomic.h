@@ -3,10 +3,12 @@
 //   load_acquire_system / store_release_system / load_relaxed_system:
 //       words in pinned host memory that device and host threads share;
 //   fence_system:       a sequentially consistent fence at system scope;
-//   fetch_or_acquire_device / load_relaxed_device / store_relaxed_device /
-//   store_release_device:
+//   fetch_or_acquire_device / store_release_device:
 //       a 64-bit lock-and-state word in device memory (device scope: only
-//       device threads touch it; acquire on taking, release on giving back).
+//       device threads touch it; acquire on taking, release on giving back);
+//   load_relaxed_device / store_relaxed_device / exchange_relaxed_device:
+//       any word in device memory that device threads share (relaxed, device
+//       scope: flags like a FILE's end-of-file indicator).
 #pragma once
 #include "gpustd/config.h"
 #if GPUSTD_BACKEND_CUDA

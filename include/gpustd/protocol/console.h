@@ -37,10 +37,10 @@ enum record_flags : std::uint8_t {
 };
 
 struct console_args {
-  std::uint8_t fd;      // 1: stdout, 2: stderr
+  std::uint8_t fd;      // 1: stdout, 2: stderr; with fd_high: a device file (fprintf to a FILE*)
   std::uint8_t kind;    // record_kind
   std::uint8_t flags;   // record_flags
-  std::uint8_t reserved;
+  std::uint8_t fd_high; // bits 8..15 of the descriptor (device files are numbered up to 65535)
   std::uint32_t format_bytes;  // length of the format string at the start of the record (this piece)
 };
 static_assert(sizeof(console_args) == 8);

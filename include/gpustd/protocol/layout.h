@@ -158,7 +158,8 @@ struct channel_view {
   std::uint32_t slot_count = 0;
   std::uint32_t frames_per_slot = 0;  // a power of two, >= 2
   std::uint32_t max_request_bytes = 0;
-  std::uint32_t reserved = 0;
+  std::uint32_t errno_slots = 0;      // entries of thread_errno
+  std::int32_t* thread_errno = nullptr;  // one error number per resident thread (device memory)
 };
 
 // Bytes a request stream needs: cells, then padded payloads.

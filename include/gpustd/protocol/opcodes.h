@@ -13,6 +13,15 @@ enum class opcode : std::uint16_t {
   write = 2,      // args: i32 fd; payload: bytes. Returns bytes written.
   console = 3,    // args: console_args; payload: a console record (protocol/console.h)
   stdin_read = 4, // args: stdin_args. Returns stdin_status bits and up to 56 bytes.
+  // Files (protocol/files.h): the program's own descriptor table on the host.
+  file_open = 5,   // args: open_args; payload: path. Returns a descriptor.
+  file_close = 6,  // args: fd_args. Returns 0.
+  file_io = 7,     // args: io_args; payload: bytes (inline write). Returns bytes moved.
+  file_seek = 8,   // args: seek_args. Returns the new offset.
+  file_stat = 9,   // args: fd_args. Returns 0 and a wire_stat.
+  path_op = 10,    // args: path_args; payload: one or two paths.
+  dir_read = 11,   // args: dir_args. Returns the entry's name length and type.
+  file_scan = 12,  // args: scan_args. Reads a number or a word as istream's >> does.
   first_user = 0x8000,
 };
 

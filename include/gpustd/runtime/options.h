@@ -8,8 +8,9 @@ namespace gpustd {
 struct runtime_options {
   // Threads that poll the channel. 0: half the hardware threads, 1 to 8.
   unsigned server_threads = 0;
-  // Threads that run blocking handlers.
-  unsigned pool_threads = 4;
+  // Threads that run blocking handlers (stdin, files, user handlers marked
+  // blocking): how many such requests are served at once.
+  unsigned pool_threads = 8;
   // Channel slots. 0: one per warp the GPU can hold resident (SMs x max
   // warps per SM), so no two resident warps share a slot; 64 on the CPU backend.
   unsigned slots = 0;
@@ -28,6 +29,13 @@ struct runtime_options {
   int stderr_fd = 2;
   // Host file descriptor the device's stdin reads from.
   int stdin_fd = 0;
+  // Files. Descriptors the device may hold open at once (EMFILE beyond).
+  unsigned max_open_files = 1024;
+  // Host threads that move bulk transfers (reads and writes of device global
+  // memory of protocol::bulk_min_bytes or more), chunk by chunk in parallel,
+  // and the chunk size; each thread holds one chunk of pinned staging.
+  unsigned io_threads = 8;
+  std::size_t bulk_chunk_bytes = 8u << 20;
   // Where the runtime reports problems (each kind once).
   int log_fd = 2;
   // After the last request, how long a server thread keeps polling before it

@@ -92,6 +92,14 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
     held = held_.count(key) != 0;
   }
 
+  const int file_fd = a.fd | (a.fd_high << 8);
+  if (file_fd >= 3 && !held) {  // a device file: formatted and written now, whole
+    std::string& s = b.scratch;
+    s.clear();
+    format_lane(s, a, a.flags, payload, b.items);
+    r.set_result(rank, file_text_ ? file_text_(file_fd, s) : -EBADF);
+    return;
+  }
   if (!held) {  // the common case: a whole record, nothing held for its thread
     if (a.fd != 1 && a.fd != 2) {
       r.set_result(rank, -EBADF);
@@ -138,7 +146,13 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
     record = h.record;
   }
   const int fd = first.fd;
-  if (fd != 1 && fd != 2) {
+  const int first_file_fd = first.fd | (first.fd_high << 8);
+  if (first_file_fd >= 3) {
+    std::string& s = b.scratch;
+    s.clear();
+    format_lane(s, first, a.flags, record, b.items);
+    r.set_result(rank, file_text_ ? file_text_(first_file_fd, s) : -EBADF);
+  } else if (fd != 1 && fd != 2) {
     r.set_result(rank, -EBADF);
   } else {
     std::string& s = b.scratch;

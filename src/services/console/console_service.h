@@ -3,6 +3,7 @@
 #pragma once
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,6 +27,11 @@ class console_service {
   console_service& operator=(const console_service&) = delete;
 
   void register_ops(handler_table& table);
+
+  // Where records for device files (descriptor 3 and up: gpustd::fprintf on
+  // a FILE*) go once formatted; returns the bytes written or -errno. Set
+  // before the runtime serves.
+  void set_file_writer(std::function<std::int64_t(int, std::string_view)> w) { file_text_ = std::move(w); }
 
   // Writes out what the device sent: every thread's unfinished line (as it
   // is) and both buffers. For runtime::synchronize, when no kernel runs.
@@ -57,6 +63,7 @@ class console_service {
   void flusher_loop();
 
   runtime_log& log_;
+  std::function<std::int64_t(int, std::string_view)> file_text_;
   console_sink* sinks_[3] = {nullptr, nullptr, nullptr};
   console_sink out_, err_;
 

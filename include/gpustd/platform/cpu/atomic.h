@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <type_traits>
 
 namespace gpustd::platform {
 
@@ -17,11 +18,17 @@ inline void fence_system() { std::atomic_thread_fence(std::memory_order_seq_cst)
 inline std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {
   return std::atomic_ref<std::uint64_t>(w).fetch_or(bits, std::memory_order_acquire);
 }
-inline std::uint64_t load_relaxed_device(std::uint64_t& w) {
-  return std::atomic_ref<std::uint64_t>(w).load(std::memory_order_relaxed);
+template <class T>
+inline T load_relaxed_device(T& w) {
+  return std::atomic_ref<T>(w).load(std::memory_order_relaxed);
 }
-inline void store_relaxed_device(std::uint64_t& w, std::uint64_t v) {
-  std::atomic_ref<std::uint64_t>(w).store(v, std::memory_order_relaxed);
+template <class T>
+inline void store_relaxed_device(T& w, std::type_identity_t<T> v) {
+  std::atomic_ref<T>(w).store(v, std::memory_order_relaxed);
+}
+template <class T>
+inline T exchange_relaxed_device(T& w, std::type_identity_t<T> v) {
+  return std::atomic_ref<T>(w).exchange(v, std::memory_order_relaxed);
 }
 inline void store_release_device(std::uint64_t& w, std::uint64_t v) {
   std::atomic_ref<std::uint64_t>(w).store(v, std::memory_order_release);

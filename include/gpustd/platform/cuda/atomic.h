@@ -3,6 +3,7 @@
 #pragma once
 #include <cuda/atomic>
 #include <cstdint>
+#include <type_traits>
 #include "gpustd/config.h"
 
 namespace gpustd::platform {
@@ -27,11 +28,17 @@ GPUSTD_INLINE void fence_system() { cuda::atomic_thread_fence(cuda::memory_order
 GPUSTD_INLINE std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {
   return device_ref<std::uint64_t>(w).fetch_or(bits, cuda::memory_order_acquire);
 }
-GPUSTD_INLINE std::uint64_t load_relaxed_device(std::uint64_t& w) {
-  return device_ref<std::uint64_t>(w).load(cuda::memory_order_relaxed);
+template <class T>
+GPUSTD_INLINE T load_relaxed_device(T& w) {
+  return device_ref<T>(w).load(cuda::memory_order_relaxed);
 }
-GPUSTD_INLINE void store_relaxed_device(std::uint64_t& w, std::uint64_t v) {
-  device_ref<std::uint64_t>(w).store(v, cuda::memory_order_relaxed);
+template <class T>
+GPUSTD_INLINE void store_relaxed_device(T& w, std::type_identity_t<T> v) {
+  device_ref<T>(w).store(v, cuda::memory_order_relaxed);
+}
+template <class T>
+GPUSTD_INLINE T exchange_relaxed_device(T& w, std::type_identity_t<T> v) {
+  return device_ref<T>(w).exchange(v, cuda::memory_order_relaxed);
 }
 GPUSTD_INLINE void store_release_device(std::uint64_t& w, std::uint64_t v) {
   device_ref<std::uint64_t>(w).store(v, cuda::memory_order_release);

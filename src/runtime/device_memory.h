@@ -1,0 +1,43 @@
+// How the host moves bytes to and from device global memory for the bulk
+// path of the file service: by DMA on the CUDA backend (pinned staging, a
+// stream per host thread), in place on the CPU backend (device memory is the
+// process's memory).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace gpustd::detail {
+
+// Copies for one host thread at a time.
+class device_copier {
+ public:
+  virtual ~device_copier() = default;
+  // Pinned host memory of the size asked for.
+  virtual unsigned char* staging() noexcept = 0;
+  // Synchronous copies on this copier's own stream, which never waits for
+  // kernels. Return 0 or an errno value (EFAULT: the range is not device memory).
+  virtual int to_host(void* dst, std::uint64_t src, std::size_t n) = 0;
+  virtual int to_device(std::uint64_t dst, const void* src, std::size_t n) = 0;
+};
+
+class device_memory {
+ public:
+  virtual ~device_memory() = default;
+  // True when a device address is a host address too (CPU backend): file
+  // I/O then reads and writes it in place, without staging.
+  virtual bool host_addressable() const noexcept = 0;
+  // Whether [address, address + n) lies in one allocation the host can reach
+  // by DMA (cudaMalloc, cudaMallocManaged, a __device__ variable). Memory from
+  // the device heap (malloc in a kernel) cannot be: such a request is
+  // answered "send it inline".
+  virtual bool reachable(std::uint64_t address, std::uint64_t n) = 0;
+  // A copier with `staging_bytes` of pinned memory; called from the thread
+  // that will use it. Null when host_addressable().
+  virtual std::unique_ptr<device_copier> make_copier(std::size_t staging_bytes) = 0;
+};
+
+// Backend-specific (device_memory_cuda.cpp / device_memory_cpu.cpp).
+std::unique_ptr<device_memory> make_device_memory();
+
+}  // namespace gpustd::detail
