@@ -21,9 +21,14 @@ status=0
 (cd $build && ctest -L gpu --output-on-failure --timeout 300) > "$out/gpu-tests.log" 2>&1 || status=1
 (cd $build && CUDA_LAUNCH_BLOCKING=1 ./tests/e2e_gpu_test --gtest_filter='*NullCall*:*Divergent*:*FireAndForget*:*Stream*') \
   > "$out/gpu-tests-launch-blocking.log" 2>&1 || status=1
+(cd $build && CUDA_LAUNCH_BLOCKING=1 ./tests/files_gpu_test --gtest_filter='*Bulk*:*Pwrite*') \
+  >> "$out/gpu-tests-launch-blocking.log" 2>&1 || status=1
 (cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
 $build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
+files_dir=${FILES_DIR:-$PWD/$build}
+df -hT "$files_dir" | tail -1 > "$out/files_fs.txt"
+$build/bench/files_bench "$files_dir" "${FILES_GIB:-4}" "$out/files_bench.csv" > "$out/files_bench.txt" 2>&1 || status=1
 
 echo "== GPU suite =="
 grep -E "tests passed|FAILED|Failed" "$out/gpu-tests.log" | head -20
@@ -35,4 +40,6 @@ echo "== benchmark =="
 cat "$out/gpu_bench.txt"
 echo "== console benchmark =="
 cat "$out/console_bench.txt"
+echo "== files benchmark (filesystem: $(cat "$out/files_fs.txt")) =="
+cat "$out/files_bench.txt"
 exit $status

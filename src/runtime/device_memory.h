@@ -32,8 +32,8 @@ class device_memory {
   // the device heap (malloc in a kernel) cannot be: such a request is
   // answered "send it inline".
   virtual bool reachable(std::uint64_t address, std::uint64_t n) = 0;
-  // A copier with `staging_bytes` of pinned memory; called from the thread
-  // that will use it. Null when host_addressable().
+  // A copier with `staging_bytes` of pinned memory (throws runtime_error
+  // when it cannot be had). Null when host_addressable().
   virtual std::unique_ptr<device_copier> make_copier(std::size_t staging_bytes) = 0;
 };
 

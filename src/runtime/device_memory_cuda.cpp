@@ -16,8 +16,7 @@ using get_range_fn = CUresult (*)(CUdeviceptr*, std::size_t*, CUdeviceptr);
 
 class cuda_copier final : public device_copier {
  public:
-  cuda_copier(int device, std::size_t bytes) {
-    cudaSetDevice(device);
+  cuda_copier(int device, std::size_t bytes) : device_(device) {
     if (cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking) != cudaSuccess ||
         cudaHostAlloc(reinterpret_cast<void**>(&staging_), bytes, cudaHostAllocPortable) != cudaSuccess) {
       cudaGetLastError();
@@ -31,9 +30,11 @@ class cuda_copier final : public device_copier {
   }
   unsigned char* staging() noexcept override { return staging_; }
   int to_host(void* dst, std::uint64_t src, std::size_t n) override {
+    cudaSetDevice(device_);  // this thread's current device: the runtime's
     return done(cudaMemcpyAsync(dst, reinterpret_cast<const void*>(src), n, cudaMemcpyDeviceToHost, stream_));
   }
   int to_device(std::uint64_t dst, const void* src, std::size_t n) override {
+    cudaSetDevice(device_);
     return done(cudaMemcpyAsync(reinterpret_cast<void*>(dst), src, n, cudaMemcpyHostToDevice, stream_));
   }
 
@@ -44,6 +45,7 @@ class cuda_copier final : public device_copier {
     cudaGetLastError();  // an invalid range is not sticky: clear it
     return EFAULT;
   }
+  int device_;
   cudaStream_t stream_ = nullptr;
   unsigned char* staging_ = nullptr;
 };
@@ -64,6 +66,7 @@ class cuda_device_memory final : public device_memory {
   bool host_addressable() const noexcept override { return false; }
   bool reachable(std::uint64_t address, std::uint64_t n) override {
     if (address == 0 || address + n < address) return false;
+    cudaSetDevice(device_);
     cudaPointerAttributes a{};
     if (cudaPointerGetAttributes(&a, reinterpret_cast<const void*>(address)) != cudaSuccess) {
       cudaGetLastError();

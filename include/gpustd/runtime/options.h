@@ -33,9 +33,10 @@ struct runtime_options {
   unsigned max_open_files = 1024;
   // Host threads that move bulk transfers (reads and writes of device global
   // memory of protocol::bulk_min_bytes or more), chunk by chunk in parallel,
-  // and the chunk size; each thread holds one chunk of pinned staging.
+  // and the chunk size. Each thread holds one chunk of pinned staging,
+  // allocated when the runtime starts (io_threads x bulk_chunk_bytes).
   unsigned io_threads = 8;
-  std::size_t bulk_chunk_bytes = 8u << 20;
+  std::size_t bulk_chunk_bytes = 4u << 20;
   // Where the runtime reports problems (each kind once).
   int log_fd = 2;
   // After the last request, how long a server thread keeps polling before it

@@ -19,7 +19,10 @@ struct bulk_mover::job {
 };
 
 bulk_mover::bulk_mover(device_memory& memory, unsigned threads, std::size_t chunk_bytes)
-    : memory_(memory), threads_(std::max(1u, threads)), chunk_(std::max<std::size_t>(chunk_bytes, 1u << 16)) {}
+    : memory_(memory), threads_(std::max(1u, threads)), chunk_(std::max<std::size_t>(chunk_bytes, 1u << 16)) {
+  if (!memory_.host_addressable())
+    for (unsigned i = 0; i < threads_; ++i) copiers_.push_back(memory_.make_copier(chunk_));
+}
 
 bulk_mover::~bulk_mover() {
   {
@@ -73,17 +76,9 @@ std::int64_t bulk_mover::move_chunk(device_copier* copier, const transfer& t, st
   return got;
 }
 
-void bulk_mover::work(unsigned) {
+void bulk_mover::work(unsigned index) {
   block_sigpipe_in_this_thread();
-  std::unique_ptr<device_copier> copier;
-  bool copier_failed = false;
-  if (!memory_.host_addressable()) {
-    try {
-      copier = memory_.make_copier(chunk_);
-    } catch (...) {
-      copier_failed = true;
-    }
-  }
+  device_copier* copier = copiers_.empty() ? nullptr : copiers_[index].get();
   std::unique_lock lk(lock_);
   for (;;) {
     wake_.wait(lk, [&] { return stopping_ || !jobs_.empty(); });
@@ -99,7 +94,7 @@ void bulk_mover::work(unsigned) {
     for (std::uint64_t c = k; c < last; ++c) {
       const std::uint64_t at = c * chunk_;
       const std::uint64_t n = std::min<std::uint64_t>(chunk_, j->t.length - at);
-      std::int64_t r = copier_failed ? -ENOMEM : move_chunk(copier.get(), j->t, at, n);
+      const std::int64_t r = move_chunk(copier, j->t, at, n);
       j->result[c] = r;
       if (!j->t.positioned && r != static_cast<std::int64_t>(n)) {  // in order: stop at the first short one
         for (std::uint64_t rest = c + 1; rest < last; ++rest) j->result[rest] = 0;

@@ -30,6 +30,9 @@ class bulk_mover {
     std::uint64_t length = 0;
   };
 
+  // Allocates every thread's stream and pinned staging now: allocating
+  // page-locked memory may wait for running kernels, and a kernel waiting
+  // for its own transfer would then never finish.
   bulk_mover(device_memory& memory, unsigned threads, std::size_t chunk_bytes);
   ~bulk_mover();
   bulk_mover(const bulk_mover&) = delete;
@@ -55,6 +58,7 @@ class bulk_mover {
   std::condition_variable wake_;
   std::deque<std::shared_ptr<job>> jobs_;
   bool stopping_ = false;
+  std::vector<std::unique_ptr<device_copier>> copiers_;  // one per thread (none on the CPU backend)
   std::vector<std::thread> workers_;  // started at the first transfer
 };
 

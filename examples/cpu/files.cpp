@@ -1,0 +1,2 @@
+// The CPU-backend build of examples/files.cu: the same source, as C++.
+#include "../files.cu"
