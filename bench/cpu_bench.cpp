@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include <gpustd/gpustd.h>
 
@@ -52,6 +54,88 @@ void BM_WriteLine(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n));
 }
 BENCHMARK(BM_WriteLine)->Arg(64)->Arg(4096)->Arg(1 << 20)->UseRealTime();
+
+// ---- files ----
+
+// A scratch file for the file benchmarks, removed at the end.
+struct scratch_file {
+  std::string path;
+  scratch_file() {
+    char name[] = "/tmp/gpustd-bench-XXXXXX";
+    ::close(::mkstemp(name));
+    path = name;
+  }
+  ~scratch_file() { ::unlink(path.c_str()); }
+};
+
+// One thread appending 64-byte records: request, group commit, writev.
+void BM_FileAppendRecord(benchmark::State& state) {
+  scratch_file f;
+  gpustd::runtime rt(options());
+  const int fd = gpustd::open(f.path.c_str(), O_WRONLY | O_APPEND);
+  char rec[64];
+  std::memset(rec, 'r', sizeof rec);
+  for (auto _ : state) benchmark::DoNotOptimize(gpustd::write(fd, rec, sizeof rec));
+  gpustd::close(fd);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FileAppendRecord)->UseRealTime();
+
+__global__ void warp_appends(int fd, unsigned n) {
+  char rec[64];
+  std::memset(rec, 'w', sizeof rec);
+  for (unsigned i = 0; i < n; ++i) gpustd::write(fd, rec, sizeof rec);
+}
+
+// A full emulated warp appending: 32 records per request, one writev.
+void BM_FileWarpAppend(benchmark::State& state) {
+  scratch_file f;
+  gpustd::runtime rt(options());
+  const int fd = gpustd::open(f.path.c_str(), O_WRONLY | O_APPEND);
+  const unsigned per_lane = 20;
+  for (auto _ : state) gpustd::launch(warp_appends, 1, 32, fd, per_lane);
+  gpustd::close(fd);
+  state.SetItemsProcessed(state.iterations() * 32 * per_lane);
+}
+BENCHMARK(BM_FileWarpAppend)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// One thread reading a file line by line with fgets (one round trip a line,
+// served from the host's read-ahead).
+void BM_FileReadLine(benchmark::State& state) {
+  scratch_file f;
+  {
+    std::string text;
+    for (int i = 0; i < 100000; ++i) text += "line " + std::to_string(i) + " of some text\n";
+    const int fd = ::open(f.path.c_str(), O_WRONLY | O_TRUNC);
+    if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) state.SkipWithError("write");
+    ::close(fd);
+  }
+  gpustd::runtime rt(options());
+  gpustd::FILE* in = gpustd::fopen(f.path.c_str(), "r");
+  char buf[128];
+  for (auto _ : state)
+    if (!gpustd::fgets(buf, sizeof buf, in)) gpustd::rewind(in);
+  gpustd::fclose(in);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FileReadLine)->UseRealTime();
+
+// write() and pread() of a large buffer: the bulk path (in place on the CPU
+// backend), chunks written by the runtime's io threads in parallel.
+void BM_FileBulk(benchmark::State& state) {
+  scratch_file f;
+  gpustd::runtime rt(options());
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  std::vector<char> buf(n, 'b');
+  const int fd = gpustd::open(f.path.c_str(), O_RDWR | O_TRUNC);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(gpustd::pwrite(fd, buf.data(), n, 0));
+    benchmark::DoNotOptimize(gpustd::pread(fd, buf.data(), n, 0));
+  }
+  gpustd::close(fd);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * n));
+}
+BENCHMARK(BM_FileBulk)->Arg(64 << 10)->Arg(64 << 20)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 __global__ void warp_calls(unsigned calls) {
   for (unsigned i = 0; i < calls; ++i) gpustd::null_call();

@@ -218,78 +218,141 @@ std::int64_t file_service::io_lane(request& r, unsigned rank, const io_args& a, 
   return inline_read(*f, a, data);
 }
 
-// Consecutive lanes that append inline to the same descriptor (records from
-// every thread of a warp) go out in one vectored write, so they reach the
-// file together and in lane order, at one system call per warp.
+// Lanes of one request that do the same thing to the same descriptor are
+// served together: consecutive inline reads at its offset (many threads
+// reading lines of one file) under one lock, and consecutive inline writes
+// at its offset (records, log lines) as one vectored write that joins the
+// group commit below, so they reach the file together and in lane order.
 void file_service::handle_io(request& r) {
   for (unsigned i = 0; i < r.lanes();) {
     const auto a = r.arg<io_args>(i);
+    const bool at_offset = a.transfer == io_transfer::inline_bytes && !(a.flags & io_positioned);
     unsigned j = i + 1;
-    if (a.direction == io_direction::write && a.transfer == io_transfer::inline_bytes && !(a.flags & io_positioned)) {
+    if (at_offset)
       while (j < r.lanes()) {
         const auto b = r.arg<io_args>(j);
-        if (b.fd != a.fd || b.direction != a.direction || b.transfer != a.transfer || b.flags != a.flags ||
-            r.payload(j).size() != b.length)
-          break;
+        if (b.fd != a.fd || b.direction != a.direction || b.transfer != a.transfer || b.flags != a.flags) break;
         ++j;
       }
-    }
-    auto f = j - i > 1 ? table_.find(a.fd) : nullptr;
-    if (!f || !f->writable() || f->dir || r.payload(i).size() != a.length) {
-      unsigned char data[inline_arg_bytes];
-      const std::int64_t st = io_lane(r, i, a, data);
-      const bool read_data = a.direction == io_direction::read && a.transfer == io_transfer::inline_bytes && st > 0;
-      r.set_result(i, st, read_data ? std::span<const std::byte>(reinterpret_cast<const std::byte*>(data),
-                                                                 static_cast<std::size_t>(st))
-                                    : std::span<const std::byte>());
-      ++i;
+    auto f = at_offset && a.direction <= io_direction::write ? table_.find(a.fd) : nullptr;
+    const bool write = a.direction == io_direction::write;
+    if (f && !f->dir && (write ? f->writable() : f->readable())) {
+      if (write) {
+        write_group(r, i, j, *f);
+      } else {
+        std::lock_guard lk(f->lock);
+        for (unsigned k = i; k < j; ++k) {
+          const auto b = r.arg<io_args>(k);
+          unsigned char data[inline_arg_bytes];
+          const std::int64_t st = b.length > inline_arg_bytes ? -EINVAL : inline_read(*f, b, data);
+          r.set_result(k, st, std::span<const std::byte>(reinterpret_cast<const std::byte*>(data),
+                                                          st > 0 ? static_cast<std::size_t>(st) : 0));
+        }
+      }
+      i = j;
       continue;
     }
-    // Lanes i .. j-1: one writev (repeated for what a short write leaves).
-    iovec iov[lanes_per_request];
-    std::size_t total = 0;
-    for (unsigned k = i; k < j; ++k) {
-      const auto p = r.payload(k);
-      iov[k - i] = {const_cast<std::byte*>(p.data()), p.size()};
-      total += p.size();
+    unsigned char data[inline_arg_bytes];
+    const std::int64_t st = io_lane(r, i, a, data);
+    const bool read_data = !write && a.transfer == io_transfer::inline_bytes && st > 0;
+    r.set_result(i, st, std::span<const std::byte>(reinterpret_cast<const std::byte*>(data),
+                                                   read_data ? static_cast<std::size_t>(st) : 0));
+    ++i;
+  }
+}
+
+// Group commit: a thread with bytes for a descriptor's offset queues them;
+// the first one finding no writer at work becomes the writer and writes
+// everything queued (its own and what other pool threads queued meanwhile)
+// with as few vectored writes as IOV_MAX allows, then wakes the others. So
+// concurrent appenders cost one system call per round, not one each.
+void file_service::write_group(request& r, unsigned first, unsigned last, open_file& f) {
+  open_file::write_batch b;
+  for (unsigned k = first; k < last; ++k) {
+    const auto p = r.payload(k);
+    if (p.size() != r.arg<io_args>(k).length) {  // a malformed lane: its own answer, not written
+      b.size.push_back(SIZE_MAX);
+      continue;
     }
-    std::size_t done = 0;
-    int err = 0;
-    {
-      std::lock_guard lk(f->lock);
-      const bool at_offset = f->seekable && !(f->flags & O_APPEND);
-      unsigned first = 0;
-      while (done < total) {
-        const ssize_t w = at_offset ? ::pwritev(f->host_fd, iov + first, static_cast<int>(j - i - first),
-                                                f->offset + static_cast<std::int64_t>(done))
-                                    : ::writev(f->host_fd, iov + first, static_cast<int>(j - i - first));
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          err = w < 0 ? errno : EIO;
-          break;
-        }
-        done += static_cast<std::size_t>(w);
-        for (std::size_t left = static_cast<std::size_t>(w); left;) {  // skip what was written
-          const std::size_t step = std::min(left, iov[first].iov_len);
-          iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + step;
-          iov[first].iov_len -= step;
-          left -= step;
-          if (iov[first].iov_len == 0) ++first;
-        }
+    b.iov.push_back({const_cast<std::byte*>(p.data()), p.size()});
+    b.size.push_back(p.size());
+  }
+  {
+    std::unique_lock lk(f.queue_lock);
+    f.queue.push_back(&b);
+    while (!b.done) {
+      if (f.writing) {
+        f.queue_cv.wait(lk);
+        continue;
       }
-      if (f->seekable) {
-        f->offset = at_offset ? f->offset + static_cast<std::int64_t>(done) : ::lseek(f->host_fd, 0, SEEK_CUR);
-        f->ahead_at = -1;
+      f.writing = true;
+      std::vector<open_file::write_batch*> round;
+      round.swap(f.queue);
+      lk.unlock();
+      write_round(f, round);
+      lk.lock();
+      for (auto* w : round) w->done = true;
+      f.writing = false;
+      f.queue_cv.notify_all();
+    }
+  }
+  // The batch's lanes, in order, get what of their bytes went out.
+  std::size_t before = 0;
+  for (unsigned k = first; k < last; ++k) {
+    const std::size_t n = b.size[k - first];
+    if (n == SIZE_MAX) {
+      r.set_result(k, -EPROTO);
+      continue;
+    }
+    const std::size_t mine = b.written > before ? std::min(n, b.written - before) : 0;
+    r.set_result(k, mine || !b.error || n == 0 ? static_cast<std::int64_t>(mine) : -b.error);
+    before += n;
+  }
+}
+
+void file_service::write_round(open_file& f, std::vector<open_file::write_batch*>& round) {
+  std::vector<iovec> iov;
+  for (auto* w : round) iov.insert(iov.end(), w->iov.begin(), w->iov.end());
+  std::size_t total = 0;
+  for (const iovec& v : iov) total += v.iov_len;
+  std::size_t done = 0;
+  int err = 0;
+  {
+    std::lock_guard lk(f.lock);
+    const bool at_offset = f.seekable && !(f.flags & O_APPEND);
+    std::size_t first = 0;
+    while (done < total) {
+      const int count = static_cast<int>(std::min<std::size_t>(iov.size() - first, IOV_MAX));
+      const ssize_t w = at_offset ? ::pwritev(f.host_fd, iov.data() + first, count,
+                                              f.offset + static_cast<std::int64_t>(done))
+                                  : ::writev(f.host_fd, iov.data() + first, count);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        err = w < 0 ? errno : EIO;
+        break;
       }
+      done += static_cast<std::size_t>(w);
+      for (std::size_t left = static_cast<std::size_t>(w); left;) {  // skip what was written
+        const std::size_t step = std::min(left, iov[first].iov_len);
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + step;
+        iov[first].iov_len -= step;
+        left -= step;
+        if (iov[first].iov_len == 0) ++first;
+      }
+      while (first < iov.size() && iov[first].iov_len == 0) ++first;
     }
-    std::size_t before = 0;
-    for (unsigned k = i; k < j; ++k) {
-      const std::size_t n = r.payload(k).size();
-      const std::size_t mine = done > before ? std::min(n, done - before) : 0;
-      r.set_result(k, mine || !err || n == 0 ? static_cast<std::int64_t>(mine) : -err);
-      before += n;
+    if (f.seekable) {
+      f.offset = at_offset ? f.offset + static_cast<std::int64_t>(done) : ::lseek(f.host_fd, 0, SEEK_CUR);
+      f.ahead_at = -1;
     }
-    i = j;
+  }
+  // Bytes went out in queue order: each batch gets its share.
+  for (auto* w : round) {
+    std::size_t bytes = 0;
+    for (const iovec& v : w->iov) bytes += v.iov_len;
+    w->written = std::min(bytes, done);
+    w->error = w->written < bytes ? (err ? err : EIO) : 0;
+    done -= w->written;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "../../runtime/device_memory.h"
 #include "../../runtime/handler_table.h"
@@ -47,6 +48,8 @@ class file_service {
   std::int64_t inline_read(open_file& f, const protocol::io_args& a, unsigned char* out);
   std::int64_t write_bytes(open_file& f, const unsigned char* p, std::size_t n, bool positioned, std::int64_t at);
   std::int64_t bulk(open_file& f, const protocol::io_args& a);
+  void write_group(request& r, unsigned first, unsigned last, open_file& f);
+  static void write_round(open_file& f, std::vector<open_file::write_batch*>& round);
   // The standard descriptors 0-2 as the runtime's host descriptors.
   int standard_fd(int fd) const noexcept;
 
