@@ -49,7 +49,6 @@ class file_service {
   std::int64_t write_bytes(open_file& f, const unsigned char* p, std::size_t n, bool positioned, std::int64_t at);
   std::int64_t bulk(open_file& f, const protocol::io_args& a);
   void write_group(request& r, unsigned first, unsigned last, open_file& f);
-  static void write_round(open_file& f, std::vector<open_file::write_batch*>& round);
   // The standard descriptors 0-2 as the runtime's host descriptors.
   int standard_fd(int fd) const noexcept;
 

@@ -4,14 +4,11 @@
 #pragma once
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <vector>
 
 #include "gpustd/protocol/files.h"
 
@@ -35,20 +32,6 @@ struct open_file {
   // The entry dir_read gave last (for names longer than one answer).
   std::string entry_name;
   protocol::entry_type entry_type = protocol::entry_type::unknown;
-
-  // Group commit of writes at the offset (file_service::write_group):
-  // batches queued while a writer is at work go out in its next round.
-  struct write_batch {
-    std::vector<iovec> iov;
-    std::vector<std::size_t> size;  // per lane; SIZE_MAX: the lane's request was malformed
-    std::size_t written = 0;        // bytes of this batch that went out
-    int error = 0;
-    bool done = false;              // under queue_lock
-  };
-  std::mutex queue_lock;
-  std::condition_variable queue_cv;
-  std::vector<write_batch*> queue;
-  bool writing = false;
 
   bool readable() const noexcept { return (flags & O_ACCMODE) != O_WRONLY && !dir; }
   bool writable() const noexcept { return (flags & O_ACCMODE) != O_RDONLY && !dir; }
