@@ -161,6 +161,28 @@ __global__ void append_records(int fd, unsigned n, unsigned* bad) {
   if (b) atomicAdd(bad, b);
 }
 
+// One thread: the time of each blocking call (device timer).
+__device__ inline unsigned long long now_ns() {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+__global__ void latency(int fd, unsigned n, unsigned long long* ns) {
+  char rec[64];
+  for (int i = 0; i < 63; ++i) rec[i] = 'l';
+  rec[63] = '\n';
+  for (unsigned i = 0; i < n; ++i) {
+    const unsigned long long t0 = now_ns();
+    if (fd < 0) gpustd::null_call();
+    else gpustd::write(fd, rec, 64);
+    ns[i] = now_ns() - t0;
+  }
+}
+double median_us(unsigned long long* ns, unsigned n) {
+  std::sort(ns, ns + n);
+  return ns[n / 2] / 1e3;
+}
+
 __global__ void open_shared(const char* path, gpustd::FILE** f) { *f = gpustd::fopen(path, "r"); }
 __global__ void close_shared(gpustd::FILE** f) { gpustd::fclose(*f); }
 __global__ void read_lines(gpustd::FILE** shared, unsigned long long* lines, unsigned long long* bytes) {
@@ -292,6 +314,24 @@ int main(int argc, char** argv) {
   rt.synchronize();
   const double null_rate = double(null_blocks) * tpb * null_each / seconds_since(t0);
 
+  // ---- one thread's latency: a 64-byte write against a null call ----
+  const unsigned lat_n = 2000;
+  unsigned long long* ns = nullptr;
+  CHECK(cudaMallocManaged(&ns, lat_n * sizeof *ns));
+  const std::string lat_path = dir + "/gpustd-bench-latency.txt";
+  char* dlat = device_string(lat_path);
+  device_open<<<1, 1>>>(dlat, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, fd);
+  rt.synchronize();
+  latency<<<1, 1>>>(-1, lat_n, ns);
+  rt.synchronize();
+  const double null_us = median_us(ns, lat_n);
+  latency<<<1, 1>>>(*fd, lat_n, ns);
+  rt.synchronize();
+  const double write_us = median_us(ns, lat_n);
+  device_close<<<1, 1>>>(*fd);
+  rt.synchronize();
+  ::unlink(lat_path.c_str());
+
   // ---- part 2: 64-byte records appended by every resident thread ----
   const std::string rec_path = dir + "/gpustd-bench-records.txt";
   ::unlink(rec_path.c_str());
@@ -353,6 +393,8 @@ int main(int argc, char** argv) {
               records / rec_s / null_rate, rec_s, records_ok ? "yes" : "NO");
   std::printf("%-52s %12.3g %10.2f %8.2f %7s\n", "1 GiB read by lines (fgets, one FILE), every thread",
               text_lines / lines_s, text_lines / lines_s / null_rate, lines_s, lines_ok ? "yes" : "NO");
+  std::printf("%-52s %9.2f us %10.2f\n", "one thread: 64-byte write to a file (median)", write_us, write_us / null_us);
+  std::printf("%-52s %9.2f us %10s\n", "one thread: null call (median; the floor)", null_us, "1.00");
   std::printf("  (%llu records by %u threads; %llu lines, %.0f MB/s of text by %u threads)\n",
               static_cast<unsigned long long>(records), rec_blocks * tpb, static_cast<unsigned long long>(text_lines),
               text_bytes / lines_s / 1e6, line_blocks * tpb);
@@ -366,6 +408,7 @@ int main(int argc, char** argv) {
     std::fprintf(csv, "\"null calls full GPU\",%.4g,,,,1\n", null_rate);
     std::fprintf(csv, "\"records appended per s\",%.4g,,%.3f,,%d\n", records / rec_s, records / rec_s / null_rate,
                  records_ok);
+    std::fprintf(csv, "\"one-thread write latency us\",%.3f,,%.3f,,1\n", write_us, write_us / null_us);
     std::fprintf(csv, "\"lines read per s\",%.4g,,%.3f,,%d\n", text_lines / lines_s, text_lines / lines_s / null_rate,
                  lines_ok);
     std::fclose(csv);
