@@ -58,40 +58,21 @@ __global__ void count_mismatches(const std::uint64_t* a, const std::uint64_t* b,
 
 constexpr std::size_t host_chunk = 64u << 20;
 
-double host_write(const std::string& path, const unsigned char* dev, std::uint64_t n, unsigned threads) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+// Thread t of `threads` moves chunks t, t + threads, ...: one thread with
+// write()/read() in order, several with pwrite()/pread().
+double host_transfer(const std::string& path, unsigned char* dev, std::uint64_t n, unsigned threads, bool writing) {
+  const int fd = writing ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644) : ::open(path.c_str(), O_RDONLY);
   if (fd < 0) { std::perror("open"); std::exit(1); }
   const auto t0 = clock_type::now();
-  auto work = [&](unsigned t) {
-    unsigned char* pinned = nullptr;
-    cudaStream_t s;
-    CHECK(cudaHostAlloc(&pinned, host_chunk, cudaHostAllocDefault));
-    CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-    for (std::uint64_t off = std::uint64_t(t) * host_chunk; off < n; off += std::uint64_t(threads) * host_chunk) {
-      const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(host_chunk, n - off));
-      CHECK(cudaMemcpyAsync(pinned, dev + off, len, cudaMemcpyDeviceToHost, s));
-      CHECK(cudaStreamSynchronize(s));
-      for (std::size_t done = 0; done < len;) {
-        const ssize_t w = threads == 1 ? ::write(fd, pinned + done, len - done)
-                                       : ::pwrite(fd, pinned + done, len - done, static_cast<off_t>(off + done));
-        if (w <= 0) { std::perror("write"); std::exit(1); }
-        done += static_cast<std::size_t>(w);
-      }
+  auto file_io = [&](unsigned char* p, std::size_t len, std::uint64_t off) {
+    for (std::size_t done = 0; done < len;) {
+      const off_t at = static_cast<off_t>(off + done);
+      const ssize_t r = writing ? (threads == 1 ? ::write(fd, p + done, len - done) : ::pwrite(fd, p + done, len - done, at))
+                                : (threads == 1 ? ::read(fd, p + done, len - done) : ::pread(fd, p + done, len - done, at));
+      if (r <= 0) { std::perror(writing ? "write" : "read"); std::exit(1); }
+      done += static_cast<std::size_t>(r);
     }
-    cudaStreamDestroy(s);
-    cudaFreeHost(pinned);
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t);
-  for (auto& th : pool) th.join();
-  ::close(fd);
-  return seconds_since(t0);
-}
-
-double host_read(const std::string& path, unsigned char* dev, std::uint64_t n, unsigned threads) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) { std::perror("open"); std::exit(1); }
-  const auto t0 = clock_type::now();
   auto work = [&](unsigned t) {
     unsigned char* pinned = nullptr;
     cudaStream_t s;
@@ -99,14 +80,11 @@ double host_read(const std::string& path, unsigned char* dev, std::uint64_t n, u
     CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     for (std::uint64_t off = std::uint64_t(t) * host_chunk; off < n; off += std::uint64_t(threads) * host_chunk) {
       const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(host_chunk, n - off));
-      for (std::size_t done = 0; done < len;) {
-        const ssize_t r = threads == 1 ? ::read(fd, pinned + done, len - done)
-                                       : ::pread(fd, pinned + done, len - done, static_cast<off_t>(off + done));
-        if (r <= 0) { std::perror("read"); std::exit(1); }
-        done += static_cast<std::size_t>(r);
-      }
-      CHECK(cudaMemcpyAsync(dev + off, pinned, len, cudaMemcpyHostToDevice, s));
+      if (!writing) file_io(pinned, len, off);
+      CHECK(cudaMemcpyAsync(writing ? static_cast<void*>(pinned) : dev + off, writing ? dev + off : pinned, len,
+                            writing ? cudaMemcpyDeviceToHost : cudaMemcpyHostToDevice, s));
       CHECK(cudaStreamSynchronize(s));
+      if (writing) file_io(pinned, len, off);
     }
     cudaStreamDestroy(s);
     cudaFreeHost(pinned);
@@ -253,8 +231,8 @@ int main(int argc, char** argv) {
   for (unsigned threads : {1u, 8u}) {
     ::unlink(big.c_str());
     transfer_result r{};
-    r.write_s = host_write(big, usrc, n, threads);
-    r.read_s = host_read(big, udst, n, threads);
+    r.write_s = host_transfer(big, usrc, n, threads, true);
+    r.read_s = host_transfer(big, udst, n, threads, false);
     r.intact = check_copy();
     rows.emplace_back(threads == 1 ? "host, 1 thread (floor)" : "host, 8 threads", r);
   }

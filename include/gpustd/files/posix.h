@@ -249,21 +249,22 @@ GPUSTD_INLINE int fstat(int fd, struct ::stat* st) {
   files_detail::to_stat(ans.as<protocol::wire_stat>(), st);
   return 0;
 }
-GPUSTD_INLINE int stat(const char* path, struct ::stat* st) {
-  if (!st) return static_cast<int>(files_detail::c_result(-EFAULT));
-  files_detail::answer ans;
-  const std::int64_t r = files_detail::path_request(protocol::path_kind::stat, path, nullptr, 0, &ans);
-  if (r < 0) return static_cast<int>(files_detail::c_result(r));
-  files_detail::to_stat(ans.as<protocol::wire_stat>(), st);
+namespace files_detail {
+GPUSTD_INLINE int stat_path(protocol::path_kind kind, const char* path, struct ::stat* st) {
+  if (!st) return static_cast<int>(c_result(-EFAULT));
+  answer ans;
+  const std::int64_t r = path_request(kind, path, nullptr, 0, &ans);
+  if (r < 0) return static_cast<int>(c_result(r));
+  to_stat(ans.as<protocol::wire_stat>(), st);
   return 0;
 }
+}  // namespace files_detail
+// stat follows a final symbolic link, lstat describes the link itself.
+GPUSTD_INLINE int stat(const char* path, struct ::stat* st) {
+  return files_detail::stat_path(protocol::path_kind::stat, path, st);
+}
 GPUSTD_INLINE int lstat(const char* path, struct ::stat* st) {
-  if (!st) return static_cast<int>(files_detail::c_result(-EFAULT));
-  files_detail::answer ans;
-  const std::int64_t r = files_detail::path_request(protocol::path_kind::lstat, path, nullptr, 0, &ans);
-  if (r < 0) return static_cast<int>(files_detail::c_result(r));
-  files_detail::to_stat(ans.as<protocol::wire_stat>(), st);
-  return 0;
+  return files_detail::stat_path(protocol::path_kind::lstat, path, st);
 }
 
 GPUSTD_INLINE int unlink(const char* path) {

@@ -71,6 +71,13 @@ GPUSTD_INLINE bool item_bytes(std::size_t size, std::size_t count, std::size_t& 
   n = size * count;
   return true;
 }
+// fread/fwrite's byte count; on overflow EOVERFLOW and the error indicator.
+GPUSTD_INLINE bool stream_bytes(std::size_t size, std::size_t count, FILE* f, std::size_t& n) {
+  if (item_bytes(size, count, n)) return true;
+  errno_ref() = EOVERFLOW;
+  set_flag(f->error);
+  return false;
+}
 
 }  // namespace files_detail
 
@@ -113,13 +120,8 @@ GPUSTD_INLINE int fileno(FILE* f) { return f ? f->fd : static_cast<int>(files_de
 // Items of `size` bytes: returns the number of whole items moved; a short
 // count sets the end-of-file or error indicator.
 GPUSTD_INLINE std::size_t fread(void* buf, std::size_t size, std::size_t count, FILE* f) {
-  if (!f || size == 0 || count == 0) return 0;
   std::size_t n;
-  if (!files_detail::item_bytes(size, count, n)) {
-    errno_ref() = EOVERFLOW;
-    files_detail::set_flag(f->error);
-    return 0;
-  }
+  if (!f || size == 0 || count == 0 || !files_detail::stream_bytes(size, count, f, n)) return 0;
   auto* p = static_cast<unsigned char*>(buf);
   std::size_t got = 0;
   if (const int c = files_detail::take_pushback(f); c >= 0) {
@@ -144,13 +146,8 @@ GPUSTD_INLINE std::size_t fread(void* buf, std::size_t size, std::size_t count, 
 }
 
 GPUSTD_INLINE std::size_t fwrite(const void* buf, std::size_t size, std::size_t count, FILE* f) {
-  if (!f || size == 0 || count == 0) return 0;
   std::size_t n;
-  if (!files_detail::item_bytes(size, count, n)) {
-    errno_ref() = EOVERFLOW;
-    files_detail::set_flag(f->error);
-    return 0;
-  }
+  if (!f || size == 0 || count == 0 || !files_detail::stream_bytes(size, count, f, n)) return 0;
   const std::int64_t r =
       files_detail::transfer(f->fd, protocol::io_direction::write, 0, 0, const_cast<void*>(buf), n);
   if (r < 0 || static_cast<std::size_t>(r) < n) {
