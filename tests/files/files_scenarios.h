@@ -111,6 +111,12 @@ __host__ __device__ void posix_scenario(step_log& log) {
   GPUSTD_STEP(log, api, "rw seek 0", api::lseek(rw, 0, SEEK_SET));
   GPUSTD_STEP(log, api, "rw read all", api::read(rw, buf, 64));
   record(log, "rw bytes", digest(buf, 17));
+  // A read after a pwrite through the same descriptor sees the new bytes.
+  GPUSTD_STEP(log, api, "rw seek 0 again", api::lseek(rw, 0, SEEK_SET));
+  GPUSTD_STEP(log, api, "rw read 3", api::read(rw, buf, 3));
+  GPUSTD_STEP(log, api, "rw pwrite ahead", api::pwrite(rw, "XYZ", 3, 4));
+  GPUSTD_STEP(log, api, "rw read 6 after pwrite", api::read(rw, buf, 6));
+  record(log, "rw bytes after pwrite", digest(buf, 6));
   GPUSTD_STEP(log, api, "rw close", api::close(rw));
   // Directories.
   GPUSTD_STEP(log, api, "mkdir", api::mkdir("d", 0755));

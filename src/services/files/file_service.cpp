@@ -108,10 +108,10 @@ std::int64_t file_service::write_bytes(open_file& f, const unsigned char* p, std
     }
     done += static_cast<std::size_t>(w);
   }
+  f.writes.fetch_add(1, std::memory_order_release);
   if (!positioned && f.seekable) {
     if (f.flags & O_APPEND) f.offset = ::lseek(f.host_fd, 0, SEEK_CUR);
     else f.offset += static_cast<std::int64_t>(done);
-    f.ahead_at = -1;
   }
   return static_cast<std::int64_t>(done);
 }
@@ -121,9 +121,11 @@ std::int64_t file_service::write_bytes(open_file& f, const unsigned char* p, std
 int file_service::fill_ahead(open_file& f, std::size_t want) {
   const std::int64_t end = f.ahead_at + static_cast<std::int64_t>(f.ahead.size());
   const bool at_eof = f.ahead.size() < read_ahead_bytes;  // the last fill reached the end
-  if (f.ahead_at >= 0 && f.offset >= f.ahead_at && f.offset <= end &&
+  const std::uint64_t writes = f.writes.load(std::memory_order_acquire);
+  if (f.ahead_at >= 0 && f.ahead_writes == writes && f.offset >= f.ahead_at && f.offset <= end &&
       (end - f.offset >= static_cast<std::int64_t>(want) || at_eof))
     return 0;
+  f.ahead_writes = writes;
   f.ahead.resize(read_ahead_bytes);
   ssize_t got;
   do got = ::pread(f.host_fd, f.ahead.data(), f.ahead.size(), f.offset);
@@ -179,16 +181,16 @@ std::int64_t file_service::bulk(open_file& f, const io_args& a) {
   t.length = a.length;
   if (a.flags & io_positioned) {
     t.offset = a.offset;
-    return mover_.run(t);
+    const std::int64_t n = mover_.run(t);
+    if (t.write) f.writes.fetch_add(1, std::memory_order_release);
+    return n;
   }
   std::lock_guard lk(f.lock);
   t.positioned = f.seekable && !(t.write && (f.flags & O_APPEND));
   t.offset = f.offset;
   const std::int64_t n = mover_.run(t);
-  if (n > 0 && f.seekable) {
-    f.offset = t.positioned ? f.offset + n : ::lseek(f.host_fd, 0, SEEK_CUR);
-    if (t.write) f.ahead_at = -1;
-  }
+  if (t.write) f.writes.fetch_add(1, std::memory_order_release);
+  if (n > 0 && f.seekable) f.offset = t.positioned ? f.offset + n : ::lseek(f.host_fd, 0, SEEK_CUR);
   return n;
 }
 
@@ -300,10 +302,9 @@ void file_service::write_group(request& r, unsigned first, unsigned last, open_f
       }
       while (next < count && iov[next].iov_len == 0) ++next;
     }
-    if (f.seekable) {
+    f.writes.fetch_add(1, std::memory_order_release);
+    if (f.seekable)
       f.offset = at_offset ? f.offset + static_cast<std::int64_t>(done) : ::lseek(f.host_fd, 0, SEEK_CUR);
-      f.ahead_at = -1;
-    }
   }
   std::size_t before = 0;
   for (unsigned k = first; k < last; ++k) {

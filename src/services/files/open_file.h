@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -26,9 +27,13 @@ struct open_file {
   std::mutex lock;
   std::int64_t offset = 0;
   // Read-ahead for small reads (fgets, fgetc): bytes of the file from
-  // ahead_at. Dropped by any write or seek through this descriptor.
+  // ahead_at, used while the offset lies inside them, and stale once a write through this
+  // descriptor (pwrite included, which does not take `lock`) has bumped
+  // `writes` since it was filled (release by the writer, acquire here).
   std::string ahead;
   std::int64_t ahead_at = -1;
+  std::uint64_t ahead_writes = 0;
+  std::atomic<std::uint64_t> writes{0};
   // The entry dir_read gave last (for names longer than one answer).
   std::string entry_name;
   protocol::entry_type entry_type = protocol::entry_type::unknown;
