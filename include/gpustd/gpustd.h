@@ -28,6 +28,8 @@
 #include "gpustd/files/fstream.h"
 #include "gpustd/files/posix.h"
 #include "gpustd/files/stdio.h"
+#include "gpustd/hostcall/call.h"
+#include "gpustd/hostcall/declare.h"
 #include "gpustd/protocol/client.h"
 #include "gpustd/runtime/launch.h"
 #include "gpustd/runtime/runtime.h"

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "gpustd/hostcall/wire.h"
 #include "gpustd/protocol/layout.h"
 #include "gpustd/runtime/options.h"
 
@@ -16,6 +17,8 @@ struct channel_host {
   std::uint32_t slot_count = 0;
   std::uint32_t frames_per_slot = 0;
   std::uint32_t max_request_bytes = 0;
+  protocol::future_cell* futures = nullptr;  // the future arena (hostcall/wire.h)
+  std::uint32_t future_count = 0;
 
   protocol::frame& frame_for(std::uint32_t slot, std::uint32_t seq) const noexcept {
     return frames[std::uint64_t(slot) * frames_per_slot + (seq & (frames_per_slot - 1))];
@@ -44,9 +47,12 @@ struct plain_channel {
   std::unique_ptr<protocol::frame[]> frames;
   std::unique_ptr<std::uint32_t[]> doorbells;
   std::unique_ptr<protocol::slot_state[]> slots;
+  std::unique_ptr<protocol::future_cell[]> futures;
+  std::unique_ptr<std::uint32_t[]> future_bits;
   channel_host host;
   protocol::channel_view view;
-  plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_slot, std::uint32_t max_request_bytes);
+  plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_slot, std::uint32_t max_request_bytes,
+                std::uint32_t future_count = 0);
 };
 
 }  // namespace gpustd::detail

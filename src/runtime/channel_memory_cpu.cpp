@@ -15,7 +15,8 @@ namespace {
 
 class cpu_channel_memory final : public channel_memory {
  public:
-  explicit cpu_channel_memory(const runtime_options& o) : plain_(o.slots, o.frames_per_slot, o.max_request_bytes) {}
+  explicit cpu_channel_memory(const runtime_options& o)
+      : plain_(o.slots, o.frames_per_slot, o.max_request_bytes, o.future_slots) {}
   const channel_host& host() const noexcept override { return plain_.host; }
   // Launches on the CPU backend return when their grid is done, so kernels
   // never run while this changes.

@@ -58,17 +58,31 @@ class cuda_channel_memory final : public channel_memory {
     std::vector<protocol::slot_state> init(o.slots, protocol::initial_slot_state);
     check(cudaMemcpy(slots_, init.data(), o.slots * sizeof(protocol::slot_state), cudaMemcpyHostToDevice),
           "initialising the slot states");
+    // The future arena: cells in pinned mapped memory, a bitmap in device memory.
+    future_count_ = (o.future_slots + 31) & ~31u;
+    if (future_count_) {
+      check(cudaHostAlloc(reinterpret_cast<void**>(&futures_host_), future_count_ * sizeof(protocol::future_cell),
+                          cudaHostAllocMapped | cudaHostAllocPortable),
+            "cudaHostAlloc of the future arena");
+      check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&futures_dev_), futures_host_, 0),
+            "cudaHostGetDevicePointer of the future arena");
+      check(cudaMalloc(&future_bits_, future_count_ / 8), "cudaMalloc of the future bitmap");
+      check(cudaMemset(future_bits_, 0, future_count_ / 8), "cudaMemset of the future bitmap");
+    }
     auto* hf = static_cast<protocol::frame*>(host_base_);
     auto* hb = reinterpret_cast<std::uint32_t*>(static_cast<char*>(host_base_) + frame_bytes);
-    host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes};
+    host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes, futures_host_, future_count_};
     view_ = {static_cast<protocol::frame*>(dev_base),
              reinterpret_cast<std::uint32_t*>(static_cast<char*>(dev_base) + frame_bytes),
-             slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_};
+             slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_,
+             futures_dev_, future_bits_, future_count_};
   }
   ~cuda_channel_memory() override {
     retract();
     cudaFree(slots_);
     cudaFree(errno_table_);
+    cudaFree(future_bits_);
+    if (futures_host_) cudaFreeHost(futures_host_);
     cudaFreeHost(host_base_);
   }
   const channel_host& host() const noexcept override { return host_; }
@@ -103,6 +117,10 @@ class cuda_channel_memory final : public channel_memory {
   protocol::slot_state* slots_ = nullptr;
   std::int32_t* errno_table_ = nullptr;
   std::uint32_t errno_slots_ = 0;
+  protocol::future_cell* futures_host_ = nullptr;
+  protocol::future_cell* futures_dev_ = nullptr;
+  std::uint32_t* future_bits_ = nullptr;
+  std::uint32_t future_count_ = 0;
   channel_host host_;
   protocol::channel_view view_;
 };

@@ -30,13 +30,23 @@ class handler_table {
     slots_[op].store(owned_.back().get(), std::memory_order_release);
   }
   const handler_entry* find(std::uint16_t op) const noexcept {
-    return slots_[op].load(std::memory_order_acquire);
+    const handler_entry* e = slots_[op].load(std::memory_order_acquire);
+    if (!e && fallback_ && fallback_applies_(op)) return fallback_.get();
+    return e;
+  }
+  // Serves the operations `applies` accepts that have no handler of their
+  // own (set before serving starts).
+  void set_fallback(handler fn, bool (*applies)(std::uint16_t)) {
+    fallback_ = std::make_unique<handler_entry>(handler_entry{std::move(fn), handler_kind::polling});
+    fallback_applies_ = applies;
   }
 
  private:
   std::unique_ptr<std::atomic<const handler_entry*>[]> slots_;
   std::mutex m_;
   std::vector<std::unique_ptr<handler_entry>> owned_;
+  std::unique_ptr<handler_entry> fallback_;
+  bool (*fallback_applies_)(std::uint16_t) = nullptr;
 };
 
 }  // namespace gpustd::detail

@@ -6,7 +6,7 @@
 namespace gpustd::detail {
 
 plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_slot,
-                             std::uint32_t max_request_bytes) {
+                             std::uint32_t max_request_bytes, std::uint32_t future_count) {
   if (slot_count == 0) throw std::invalid_argument("gpustd: the channel needs at least one slot");
   if (frames_per_slot < 2 || (frames_per_slot & (frames_per_slot - 1)))
     throw std::invalid_argument("gpustd: frames_per_slot must be a power of two >= 2");
@@ -19,8 +19,14 @@ plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_
   std::memset(static_cast<void*>(frames.get()), 0, nframes * sizeof(protocol::frame));
   std::memset(doorbells.get(), 0, slot_count * sizeof(std::uint32_t));
   for (std::uint32_t s = 0; s < slot_count; ++s) slots[s] = protocol::initial_slot_state;
-  host = {frames.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes};
-  view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0};
+  future_count = (future_count + 31) & ~31u;  // whole words of the bitmap
+  if (future_count) {
+    futures.reset(new protocol::future_cell[future_count]());
+    future_bits.reset(new std::uint32_t[future_count / 32]());
+  }
+  host = {frames.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes, futures.get(), future_count};
+  view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0, nullptr,
+          futures.get(), future_bits.get(), future_count};
 }
 
 }  // namespace gpustd::detail

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
 #include <thread>
 
 #include "../services/services.h"
@@ -34,6 +38,9 @@ runtime_options resolve(runtime_options o) {
 
 struct runtime::impl {
   runtime_options options;
+  std::mutex hostcalls_lock;  // guards hostcall_names and span_copier
+  std::map<std::uint16_t, std::string> hostcall_names;
+  std::unique_ptr<detail::device_copier> span_copier;  // in/out spans of typed hostcalls
   std::unique_ptr<detail::channel_memory> memory;
   detail::runtime_log log;
   detail::console_service console;
@@ -68,6 +75,21 @@ runtime::runtime(const runtime_options& options) {
     impl_->files.register_ops(impl_->handlers);
     impl_->console.set_file_writer(
         [files = &impl_->files](int fd, std::string_view text) { return files->write_text(fd, text); });
+    impl_->span_copier = impl_->device->make_copier(64 << 10);
+    // An asynchronous call of a hostcall nobody registered: its future gets
+    // ENOSYS (a blocking one gets it from the server's unknown-operation path).
+    impl_->handlers.set_fallback(
+        [this](request& r) {
+          impl_->log.once("unknown-hostcall:" + std::to_string(r.op()),
+                          "asynchronous call of unregistered hostcall (operation " + std::to_string(r.op() - 1) +
+                              "); its futures get ENOSYS");
+          const auto hs = services();
+          for (unsigned i = 0; i < r.lanes(); ++i) {
+            const auto s = hostcall_detail::locate(r, i, true, 0, hs);
+            if (s.future) hostcall_detail::answer(r, i, s, -ENOSYS, nullptr, 0);
+          }
+        },
+        [](std::uint16_t op) { return protocol::is_typed_async(op); });
     impl_->srv.start(impl_->options.server_threads, impl_->options.spin_us, impl_->options.max_sleep_us);
     impl_->memory->publish();
   } catch (...) {
@@ -104,8 +126,48 @@ void runtime::register_handler(std::uint16_t op, handler fn, handler_kind kind) 
   impl_->handlers.set(op, std::move(fn), kind);
 }
 
+void runtime::claim_hostcall(std::uint16_t op, const char* name) {
+  std::lock_guard lk(impl_->hostcalls_lock);
+  auto [it, fresh] = impl_->hostcall_names.try_emplace(op, name);
+  if (!fresh && it->second != name)
+    throw runtime_error(std::string("gpustd::runtime: hostcalls '") + name + "' and '" + it->second +
+                        "' have the same number (" + std::to_string(op) + "): rename one");
+}
+
+hostcall_detail::host_services runtime::services() {
+  const auto& h = impl_->memory->host();
+  return {this, h.futures, h.future_count};
+}
+
 runtime_stats runtime::stats() const { return impl_->srv.stats(); }
 const runtime_options& runtime::options() const noexcept { return impl_->options; }
 runtime* runtime::current() noexcept { return current_runtime.load(std::memory_order_acquire); }
 
+namespace hostcall_detail {
+
+int host_services::read_device(void* dst, std::uint64_t src, std::size_t n) const {
+  auto& im = *rt->impl_;
+  if (!im.span_copier) {  // the CPU backend: device memory is this process's
+    std::memcpy(dst, reinterpret_cast<const void*>(static_cast<std::uintptr_t>(src)), n);
+    return 0;
+  }
+  std::lock_guard lk(im.hostcalls_lock);
+  return im.span_copier->to_host(dst, src, n);
+}
+
+int host_services::write_device(std::uint64_t dst, const void* src, std::size_t n) const {
+  auto& im = *rt->impl_;
+  if (!im.span_copier) {
+    std::memcpy(reinterpret_cast<void*>(static_cast<std::uintptr_t>(dst)), src, n);
+    return 0;
+  }
+  std::lock_guard lk(im.hostcalls_lock);
+  return im.span_copier->to_device(dst, src, n);
+}
+
+bool host_services::reachable(std::uint64_t address, std::size_t n) const {
+  return rt->impl_->device->reachable(address, n);
+}
+
+}  // namespace hostcall_detail
 }  // namespace gpustd

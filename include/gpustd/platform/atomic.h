@@ -6,6 +6,10 @@
 //   fetch_or_acquire_device / store_release_device:
 //       a 64-bit lock-and-state word in device memory (device scope: only
 //       device threads touch it; acquire on taking, release on giving back);
+//   fetch_or_acquire_device / fetch_and_release_device (any word): a bit
+//       taken (acquire) and given back (release), as the future arena's;
+//   store_relaxed_system: a word in host memory the host reads after an
+//       acquire of something published later (release) by the same thread;
 //   load_relaxed_device / store_relaxed_device / exchange_relaxed_device:
 //       any word in device memory that device threads share (relaxed, device
 //       scope: flags like a FILE's end-of-file indicator).

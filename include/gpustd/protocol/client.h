@@ -127,12 +127,14 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   }
 
   // Cell stride: 8 + the longest arguments padded to 8; 0 when no lane has
-  // arguments or a payload (then the request is its header alone). Bit 0 of
-  // `widest` says whether any lane has a payload.
-  const std::uint32_t widest =
-      platform::max_of(group, ((rq.arg_bytes + 7u) & ~7u) | (rq.payload_bytes != 0 ? 1u : 0u));
-  const std::uint32_t stride = widest == 0 ? 0u : 8u + (widest & ~7u);
-  const bool payloads = widest & 1u;
+  // arguments or a payload (then the request is its header alone). The
+  // lanes with a payload are a ballot of their own: folding a flag into the
+  // maximum loses it when one lane has only arguments and another only a
+  // payload.
+  const std::uint32_t widest = platform::max_of(group, (rq.arg_bytes + 7u) & ~7u);
+  const std::uint32_t with_payload = platform::ballot(group, rq.payload_bytes != 0);
+  const bool payloads = with_payload != 0;
+  const std::uint32_t stride = widest == 0 && !payloads ? 0u : 8u + widest;
   // Where each lane's payload lies in the request stream (no sum to take
   // when there are none).
   std::uint64_t payload_total = 0;
@@ -201,7 +203,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // The payloads, lane after lane, all lanes copying each one together
   // (only its owner can read a payload in a thread's local memory).
   const std::uint32_t shareable = payloads ? platform::ballot(group, platform::readable_by_warp(rq.payload)) : 0;
-  for (std::uint32_t m = payloads ? platform::ballot(group, rq.payload_bytes != 0) : 0; m; m &= m - 1) {
+  for (std::uint32_t m = with_payload; m; m &= m - 1) {
     const unsigned src = platform::first_lane(m);
     const bool together = (shareable >> src) & 1u;
     const std::uint64_t off = platform::broadcast(group, my_offset, src);

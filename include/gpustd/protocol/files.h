@@ -20,13 +20,12 @@
 #include <cstdint>
 
 #include "gpustd/config.h"
+#include "gpustd/protocol/status.h"
 
 namespace gpustd::protocol {
 
 // A read or write this long or longer into global memory goes in bulk.
 inline constexpr std::uint64_t bulk_min_bytes = 4096;
-// Answer to a bulk request whose range the host cannot reach: send it inline.
-inline constexpr std::int64_t status_use_inline = -EXDEV;
 
 struct open_args {
   std::int32_t flags;  // O_RDONLY, O_WRONLY, O_RDWR | O_CREAT, O_TRUNC, O_APPEND, O_EXCL, ...

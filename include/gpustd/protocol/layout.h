@@ -149,6 +149,8 @@ GPUSTD_HOST_DEVICE constexpr std::uint32_t slot_known_done(std::uint64_t w) {
 }
 inline constexpr slot_state initial_slot_state{pack_slot(1, 0), 0};
 
+struct future_cell;  // hostcall/wire.h
+
 // Everything device code needs to find the channel; copied to the device
 // (and to every translation unit's copy, see device/channel_symbol.h).
 struct channel_view {
@@ -160,6 +162,12 @@ struct channel_view {
   std::uint32_t max_request_bytes = 0;
   std::uint32_t errno_slots = 0;      // entries of thread_errno
   std::int32_t* thread_errno = nullptr;  // one error number per resident thread (device memory)
+  // Futures of asynchronous typed hostcalls (hostcall/wire.h): cells the
+  // host answers in (host memory), and a bit per cell, 1 while a future
+  // holds it (device memory).
+  future_cell* futures = nullptr;
+  std::uint32_t* future_bits = nullptr;
+  std::uint32_t future_count = 0;
 };
 
 // Bytes a request stream needs: cells, then padded payloads.

@@ -14,5 +14,9 @@ inline constexpr std::int64_t status_too_large = -E2BIG;       // request over m
 inline constexpr std::int64_t status_malformed = -EPROTO;      // request failed validation
 inline constexpr std::int64_t status_bad_address = -EFAULT;    // null pointer with a length
 inline constexpr std::int64_t status_bad_argument = -EINVAL;
+// Answer to a request naming device memory by address (a bulk file
+// transfer, a hostcall's span) that the host cannot reach by DMA: send the
+// bytes in the request instead.
+inline constexpr std::int64_t status_use_inline = -EXDEV;
 
 }  // namespace gpustd::protocol

@@ -37,6 +37,10 @@ struct runtime_options {
   // allocated when the runtime starts (io_threads x bulk_chunk_bytes).
   unsigned io_threads = 8;
   std::size_t bulk_chunk_bytes = 4u << 20;
+  // Futures of asynchronous typed hostcalls (gpustd::async_call) that may be
+  // pending at once, all threads together (64 bytes of pinned memory each);
+  // a call finding none free waits for one.
+  std::uint32_t future_slots = 65536;
   // Where the runtime reports problems (each kind once).
   int log_fd = 2;
   // After the last request, how long a server thread keeps polling before it

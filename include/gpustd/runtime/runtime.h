@@ -15,6 +15,10 @@
 #include "gpustd/runtime/options.h"
 #include "gpustd/runtime/request.h"
 
+namespace gpustd::hostcall_detail {
+struct host_services;
+}
+
 namespace gpustd {
 
 // A failure of the runtime itself (CUDA error, bad option).
@@ -45,6 +49,22 @@ class runtime {
   // built-in operation is allowed. Numbers from 0x8000 up are the user's.
   void register_handler(std::uint16_t op, handler fn, handler_kind kind = handler_kind::polling);
 
+  // Implements typed hostcall H (hostcall/declare.h) with `f`, run once per
+  // calling lane; or with a member function of `obj`. `kind`: polling (the
+  // default, for callables that return in microseconds) or blocking (for
+  // ones that wait: they run on the pool). A callable whose parameters or
+  // result do not fit H's signature does not compile. Registering H again
+  // replaces its callable; a different hostcall whose name hashes to the
+  // same number throws runtime_error.
+  template <class H, class F>
+  void register_hostcall(F f, handler_kind kind = handler_kind::polling);
+  template <class H, class M, class Obj>
+  void register_hostcall(M Obj::*method, Obj* obj, handler_kind kind = handler_kind::polling);
+  // Implements H with `f(hostcall_batch<H>&)`, run once per warp's request
+  // with every calling lane's arguments.
+  template <class H, class F>
+  void register_batch(F f, handler_kind kind = handler_kind::polling);
+
   runtime_stats stats() const;
   const runtime_options& options() const noexcept;
 
@@ -54,7 +74,46 @@ class runtime {
   struct impl;
 
  private:
+  friend struct hostcall_detail::host_services;
+  void claim_hostcall(std::uint16_t op, const char* name);
+  hostcall_detail::host_services services();
   std::unique_ptr<impl> impl_;
 };
+
+}  // namespace gpustd
+
+#include "gpustd/hostcall/register.h"
+
+namespace gpustd {
+
+template <class H, class F>
+void runtime::register_hostcall(F f, handler_kind kind) {
+  using T = hostcall_detail::hostcall_types<H>;
+  static_assert(hostcall_detail::invocable_with<H, F>(typename T::params{}),
+                "this callable does not fit the hostcall's declared signature (see hostcall/declare.h for the "
+                "host form of each parameter kind)");
+  claim_hostcall(H::op, H::id);
+  handler h = hostcall_detail::make_handler<H>(services(), std::move(f));
+  register_handler(H::op, h, kind);
+  register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
+}
+
+template <class H, class M, class Obj>
+void runtime::register_hostcall(M Obj::*method, Obj* obj, handler_kind kind) {
+  register_hostcall<H>([method, obj](auto&&... a) -> decltype(auto) {
+    return (obj->*method)(std::forward<decltype(a)>(a)...);
+  }, kind);
+}
+
+template <class H, class F>
+void runtime::register_batch(F f, handler_kind kind) {
+  static_assert(std::is_invocable_v<F&, hostcall_batch<H>&>, "a batch handler takes gpustd::hostcall_batch<H>&");
+  claim_hostcall(H::op, H::id);
+  handler h = [hs = services(), f = std::move(f)](request& r) mutable {
+    hostcall_detail::batch_runner<H>::run(r, hs, f);
+  };
+  register_handler(H::op, h, kind);
+  register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
+}
 
 }  // namespace gpustd

@@ -27,6 +27,18 @@ inline void store_relaxed_device(T& w, std::type_identity_t<T> v) {
   std::atomic_ref<T>(w).store(v, std::memory_order_relaxed);
 }
 template <class T>
+inline T fetch_or_acquire_device(T& w, std::type_identity_t<T> bits) {
+  return std::atomic_ref<T>(w).fetch_or(bits, std::memory_order_acquire);
+}
+template <class T>
+inline T fetch_and_release_device(T& w, std::type_identity_t<T> bits) {
+  return std::atomic_ref<T>(w).fetch_and(bits, std::memory_order_release);
+}
+template <class T>
+inline void store_relaxed_system(T& x, std::type_identity_t<T> v) {
+  std::atomic_ref<T>(x).store(v, std::memory_order_relaxed);
+}
+template <class T>
 inline T exchange_relaxed_device(T& w, std::type_identity_t<T> v) {
   return std::atomic_ref<T>(w).exchange(v, std::memory_order_relaxed);
 }

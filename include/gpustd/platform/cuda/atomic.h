@@ -37,6 +37,18 @@ GPUSTD_INLINE void store_relaxed_device(T& w, std::type_identity_t<T> v) {
   device_ref<T>(w).store(v, cuda::memory_order_relaxed);
 }
 template <class T>
+GPUSTD_INLINE T fetch_or_acquire_device(T& w, std::type_identity_t<T> bits) {
+  return device_ref<T>(w).fetch_or(bits, cuda::memory_order_acquire);
+}
+template <class T>
+GPUSTD_INLINE T fetch_and_release_device(T& w, std::type_identity_t<T> bits) {
+  return device_ref<T>(w).fetch_and(bits, cuda::memory_order_release);
+}
+template <class T>
+GPUSTD_INLINE void store_relaxed_system(T& x, std::type_identity_t<T> v) {
+  system_ref<T>(x).store(v, cuda::memory_order_relaxed);
+}
+template <class T>
 GPUSTD_INLINE T exchange_relaxed_device(T& w, std::type_identity_t<T> v) {
   return device_ref<T>(w).exchange(v, cuda::memory_order_relaxed);
 }

@@ -1,0 +1,365 @@
+// Implementing a typed hostcall on the host (included by runtime.h):
+//
+//   rt.register_hostcall<lookup>([&](std::uint64_t key, float scale) { return table.at(key) * scale; });
+//   rt.register_hostcall<log_line>(&logger::write, &my_logger);       // a member function
+//   rt.register_batch<lookup>([&](gpustd::hostcall_batch<lookup>& b) { // once per warp
+//     for (unsigned i = 0; i < b.size(); ++i) b.set_result(i, find(std::get<0>(b.args(i))));
+//   });
+//
+// The callable must accept the host forms of the declared parameters
+// (declare.h) and return something convertible to the declared result: a
+// mismatch is a compile-time error. Registering is allowed while kernels
+// run. A callable that throws answers that lane with EIO; arguments that
+// fail validation are answered EINVAL (malformed) or EFAULT (a span the host
+// cannot reach) without calling it.
+#pragma once
+#include <atomic>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "gpustd/hostcall/declare.h"
+#include "gpustd/protocol/status.h"
+#include "gpustd/runtime/request.h"
+
+namespace gpustd {
+
+class runtime;
+
+namespace hostcall_detail {
+
+template <class H>
+struct batch_runner;
+
+// What the runtime lends the decoders: device memory access and the arena.
+struct host_services {
+  runtime* rt;
+  protocol::future_cell* futures;
+  std::uint32_t future_count;
+  int read_device(void* dst, std::uint64_t src, std::size_t n) const;
+  int write_device(std::uint64_t dst, const void* src, std::size_t n) const;
+  bool reachable(std::uint64_t address, std::size_t n) const;
+};
+
+// One lane's argument bytes: the fixed part, and the whole stream the
+// variable part's offsets count in.
+struct lane_bytes {
+  const unsigned char* fixed = nullptr;
+  std::size_t fixed_size = 0;
+  const unsigned char* stream = nullptr;  // = fixed
+  std::size_t stream_size = 0;
+  std::size_t pos = 0;
+
+  template <class W>
+  bool take(W& w) {
+    pos = align_up(pos, alignof(W));
+    if (pos + sizeof(W) > fixed_size) return false;
+    std::memcpy(&w, fixed + pos, sizeof w);
+    pos += sizeof w;
+    return true;
+  }
+  bool range(std::uint64_t offset, std::uint64_t n) const {
+    return offset <= stream_size && n <= stream_size - offset;
+  }
+};
+
+// Decoded argument storage, per parameter kind. decode() returns 0 or an
+// errno value; get() gives the host form.
+template <class P>
+struct holder {
+  P value{};
+  int decode(lane_bytes& b, const host_services&) { return b.take(value) ? 0 : EINVAL; }
+  P get() const { return value; }
+  int finish(const host_services&) { return 0; }
+};
+template <>
+struct holder<string_view> {
+  std::string_view value;
+  int decode(lane_bytes& b, const host_services&) {
+    protocol::wire_string w;
+    if (!b.take(w) || w.length == protocol::null_string_length || !b.range(w.offset, w.length)) return EINVAL;
+    value = {reinterpret_cast<const char*>(b.stream + w.offset), w.length};
+    return 0;
+  }
+  std::string_view get() const { return value; }
+  int finish(const host_services&) { return 0; }
+};
+template <>
+struct holder<const char*> {
+  std::string value;
+  bool null = false;
+  int decode(lane_bytes& b, const host_services&) {
+    protocol::wire_string w;
+    if (!b.take(w)) return EINVAL;
+    if (w.length == protocol::null_string_length) {
+      null = true;
+      return 0;
+    }
+    if (!b.range(w.offset, w.length)) return EINVAL;
+    value.assign(reinterpret_cast<const char*>(b.stream + w.offset), w.length);
+    return 0;
+  }
+  const char* get() const { return null ? nullptr : value.c_str(); }
+  int finish(const host_services&) { return 0; }
+};
+template <class T>
+struct holder<in_span<T>> {
+  std::vector<T> copy;
+  std::span<const T> value;
+  int decode(lane_bytes& b, const host_services& hs) {
+    protocol::wire_span w;
+    if (!b.take(w) || w.count > (std::uint64_t(1) << 40) / sizeof(T)) return EINVAL;
+    const std::uint64_t bytes = w.count * sizeof(T);
+    if (w.mode == protocol::span_mode::inline_bytes) {
+      if (!b.range(w.offset, bytes)) return EINVAL;
+      copy.resize(w.count);  // (the stream's alignment need not be T's)
+      if (bytes) std::memcpy(copy.data(), b.stream + w.offset, bytes);
+    } else if (w.mode == protocol::span_mode::bulk) {
+      if (!hs.reachable(w.address, bytes)) return EXDEV;  // the device resends it inline
+      copy.resize(w.count);
+      if (const int e = hs.read_device(copy.data(), w.address, bytes)) return e;
+    } else {
+      return EINVAL;
+    }
+    value = copy;
+    return 0;
+  }
+  std::span<const T> get() const { return value; }
+  int finish(const host_services&) { return 0; }
+};
+template <class T>
+struct holder<out_span<T>> {
+  std::vector<T> copy;
+  std::uint64_t address = 0;
+  int decode(lane_bytes& b, const host_services& hs) {
+    protocol::wire_span w;
+    if (!b.take(w) || w.mode != protocol::span_mode::bulk || w.count > (std::uint64_t(1) << 40) / sizeof(T))
+      return EINVAL;
+    if (w.count && !hs.reachable(w.address, w.count * sizeof(T))) return EFAULT;
+    address = w.address;
+    copy.assign(w.count, T{});
+    return 0;
+  }
+  std::span<T> get() { return copy; }
+  // The elements go back to the device after the call.
+  int finish(const host_services& hs) {
+    return copy.empty() ? 0 : hs.write_device(address, copy.data(), copy.size() * sizeof(T));
+  }
+};
+
+template <class L>
+struct holders;
+template <class... P>
+struct holders<type_list<P...>> {
+  using type = std::tuple<holder<P>...>;
+  using host_args = std::tuple<decltype(std::declval<holder<P>&>().get())...>;
+};
+
+// Where a lane's argument bytes are, and where its answer goes.
+struct lane_site {
+  lane_bytes bytes;
+  protocol::future_cell* future = nullptr;  // an asynchronous call's cell
+  int error = 0;                             // the request itself was malformed
+};
+
+template <class H>
+struct hostcall_types {
+  using sig = signature<typename H::signature>;
+  using R = typename sig::result;
+  using params = typename sig::params;
+  using storage = typename holders<params>::type;
+  static constexpr std::size_t fixed = fixed_bytes(params{});
+};
+
+inline lane_site locate(const request& r, unsigned i, bool async, std::size_t fixed, const host_services& hs) {
+  lane_site s;
+  const auto args = r.args(i);
+  const auto payload = r.payload(i);
+  const auto* p = reinterpret_cast<const unsigned char*>(payload.data());
+  std::size_t n = payload.size();
+  if (async) {
+    protocol::async_header h;
+    if (n < sizeof h) {
+      s.error = EPROTO;
+      return s;
+    }
+    std::memcpy(&h, p, sizeof h);
+    if (h.future >= hs.future_count) {
+      s.error = EPROTO;
+      return s;
+    }
+    s.future = hs.futures + h.future;
+    p += sizeof h;
+    n -= sizeof h;
+  }
+  if (!async && !args.empty()) {  // the fixed part alone, inline
+    s.bytes.fixed = reinterpret_cast<const unsigned char*>(args.data());
+    s.bytes.fixed_size = args.size();
+    s.bytes.stream = s.bytes.fixed;
+    s.bytes.stream_size = args.size();
+  } else {
+    s.bytes.fixed = p;
+    s.bytes.fixed_size = n < fixed ? n : fixed;
+    s.bytes.stream = p;
+    s.bytes.stream_size = n;
+  }
+  if (s.bytes.fixed_size < fixed) s.error = EINVAL;
+  return s;
+}
+
+// The lane's answer: in the request (a blocking call) or in its future's
+// cell (data first, then the status with release at system scope).
+inline void answer(request& r, unsigned i, const lane_site& s, std::int64_t status, const void* data,
+                   std::size_t n) {
+  if (s.future) {
+    if (n) std::memcpy(s.future->data, data, n);
+    std::atomic_ref<std::int64_t>(s.future->status).store(status, std::memory_order_release);
+    return;
+  }
+  r.set_result(i, status, std::span<const std::byte>(static_cast<const std::byte*>(data), n));
+}
+
+template <class H>
+int decode_all(typename hostcall_types<H>::storage& st, lane_bytes& b, const host_services& hs) {
+  int err = 0;
+  std::apply([&](auto&... h) { ((err = err ? err : h.decode(b, hs)), ...); }, st);
+  return err;
+}
+template <class H>
+int finish_all(typename hostcall_types<H>::storage& st, const host_services& hs) {
+  int err = 0;
+  std::apply([&](auto&... h) { ((err = err ? err : h.finish(hs)), ...); }, st);
+  return err;
+}
+
+// Runs `body(lane, storage)` -> status for each lane and sends the answers.
+template <class H, class F>
+void serve_lanes(request& r, const host_services& hs, F&& invoke) {
+  using T = hostcall_types<H>;
+  const bool async = protocol::is_typed_async(r.op());
+  for (unsigned i = 0; i < r.lanes(); ++i) {
+    lane_site s = locate(r, i, async, T::fixed, hs);
+    typename T::storage st;
+    int err = s.error ? s.error : decode_all<H>(st, s.bytes, hs);
+    if (err) {
+      answer(r, i, s, err == EXDEV ? protocol::status_use_inline : -err, nullptr, 0);
+      continue;
+    }
+    invoke(r, i, s, st);
+  }
+}
+
+}  // namespace hostcall_detail
+
+// A warp's calls of hostcall H, for a batch handler: the lanes' arguments
+// (host forms, as the per-lane callable would get them) and their answers.
+template <class H>
+class hostcall_batch {
+  using T = hostcall_detail::hostcall_types<H>;
+
+ public:
+  using result_type = typename T::R;
+  using args_type = typename hostcall_detail::holders<typename T::params>::host_args;
+
+  unsigned size() const { return static_cast<unsigned>(lanes_.size()); }
+  // Lane i's arguments as a tuple.
+  args_type args(unsigned i) {
+    return std::apply([](auto&... h) { return args_type(h.get()...); }, lanes_[i].storage);
+  }
+  // The block and warp that called (diagnostics).
+  std::uint32_t block() const { return block_; }
+  std::uint32_t warp() const { return warp_; }
+
+  template <class V, class R = result_type, class = std::enable_if_t<!std::is_void_v<R>>>
+  void set_result(unsigned i, const V& v) {
+    lanes_[i].value = static_cast<R>(v);
+    lanes_[i].error = 0;
+  }
+  // Answers lane i with an errno value instead (for example ENOENT).
+  void set_error(unsigned i, int error) { lanes_[i].error = error; }
+
+ private:
+  template <class>
+  friend struct hostcall_detail::batch_runner;
+  struct lane {
+    unsigned rank;
+    hostcall_detail::lane_site site;
+    typename T::storage storage;
+    std::conditional_t<std::is_void_v<result_type>, char, result_type> value{};
+    int error = 0;
+  };
+  std::vector<lane> lanes_;
+  std::uint32_t block_ = 0, warp_ = 0;
+};
+
+namespace hostcall_detail {
+
+template <class H>
+struct batch_runner {
+  template <class F>
+  static void run(request& r, const host_services& hs, F& f) {
+    using T = hostcall_types<H>;
+    hostcall_batch<H> b;
+    b.block_ = r.block();
+    b.warp_ = r.warp();
+    b.lanes_.reserve(r.lanes());
+    serve_lanes<H>(r, hs, [&](request&, unsigned i, const lane_site& s, typename T::storage& st) {
+      b.lanes_.push_back({i, s, std::move(st), {}, 0});
+    });
+    try {
+      f(b);
+    } catch (...) {
+      for (auto& l : b.lanes_) l.error = EIO;
+    }
+    for (auto& l : b.lanes_) {
+      int err = l.error;
+      if (!err) err = finish_all<H>(l.storage, hs);
+      if constexpr (std::is_void_v<typename T::R>)
+        answer(r, l.rank, l.site, err ? -err : 0, nullptr, 0);
+      else
+        answer(r, l.rank, l.site, err ? -err : 0, err ? nullptr : &l.value, err ? 0 : sizeof l.value);
+    }
+  }
+};
+
+template <class H, class F>
+handler make_handler(const host_services& hs, F f) {
+  using T = hostcall_types<H>;
+  return [hs, f = std::move(f)](request& r) mutable {
+    serve_lanes<H>(r, hs, [&](request& rq, unsigned i, const lane_site& s, typename T::storage& st) {
+      try {
+        if constexpr (std::is_void_v<typename T::R>) {
+          std::apply([&](auto&... h) { std::invoke(f, h.get()...); }, st);
+          const int err = finish_all<H>(st, hs);
+          answer(rq, i, s, err ? -err : 0, nullptr, 0);
+        } else {
+          const typename T::R v = std::apply([&](auto&... h) -> typename T::R { return std::invoke(f, h.get()...); }, st);
+          const int err = finish_all<H>(st, hs);
+          answer(rq, i, s, err ? -err : 0, err ? nullptr : &v, err ? 0 : sizeof v);
+        }
+      } catch (...) {
+        answer(rq, i, s, -EIO, nullptr, 0);
+      }
+    });
+  };
+}
+
+template <class H, class F, class... P>
+constexpr bool invocable_with(type_list<P...>) {
+  using R = typename hostcall_types<H>::R;
+  if constexpr (std::is_void_v<R>)
+    return std::is_invocable_v<F&, decltype(std::declval<holder<P>&>().get())...>;
+  else
+    return std::is_invocable_r_v<R, F&, decltype(std::declval<holder<P>&>().get())...>;
+}
+
+}  // namespace hostcall_detail
+}  // namespace gpustd

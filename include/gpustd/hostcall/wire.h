@@ -1,0 +1,77 @@
+// Wire format of typed hostcalls (GPUSTD_HOSTCALL), shared by the device's
+// call<H>() and the host's registered handler. Header-only, both sides.
+//
+// Operation numbers: a hostcall named N gets 0xC000 | (FNV-1a(N) & 0x3FFE)
+// for blocking calls and that + 1 for asynchronous ones (futures). Raw user
+// operations (runtime::register_handler) keep 0x8000-0xBFFF. Registering a
+// second hostcall whose name hashes to a taken number is refused at run
+// time (rename one).
+//
+// A lane's arguments: every argument's wire form, packed in declaration
+// order at its natural alignment (the "fixed part"), then the "variable
+// part": the bytes of strings and of spans sent inline, each at an offset
+// aligned to 8 that the fixed part names. When the fixed part fits the
+// lane's 56 inline bytes and there is no variable part, it travels as the
+// lane's inline arguments; otherwise everything is the lane's payload and the
+// inline arguments are empty. An asynchronous call's payload starts with an
+// 8-byte future index (async_header), then the same.
+//
+// Wire forms:
+//   trivially copyable T     its bytes
+//   gpustd::string_view,     wire_string {offset, length}: bytes in the
+//   const char*              variable part (a null char* is length ~0u)
+//   in_span<T>               wire_span {address, count, offset, mode}:
+//                            mode inline (bytes in the variable part) or
+//                            bulk (the host reads `address` by DMA)
+//   out_span<T>              wire_span {address, count, 0, bulk}: the host
+//                            writes the elements back by DMA
+//
+// The answer: status (0, or -errno) and the result's bytes (at most 56).
+// Asynchronous calls get the same in their future's cell in the runtime's
+// future arena (pinned host memory the device reads).
+#pragma once
+#include <cstdint>
+
+#include "gpustd/config.h"
+
+namespace gpustd::protocol {
+
+inline constexpr std::uint16_t typed_first = 0xC000;
+inline constexpr std::uint16_t typed_mask = 0x3FFE;
+
+GPUSTD_HOST_DEVICE constexpr std::uint16_t typed_op(const char* name) {
+  std::uint32_t h = 2166136261u;
+  for (const char* p = name; *p; ++p) h = (h ^ static_cast<unsigned char>(*p)) * 16777619u;
+  return static_cast<std::uint16_t>(typed_first | (h & typed_mask));
+}
+GPUSTD_HOST_DEVICE constexpr bool is_typed_async(std::uint16_t op) { return op >= typed_first && (op & 1u); }
+
+struct wire_string {
+  std::uint32_t offset;  // into the variable part
+  std::uint32_t length;  // ~0u: a null const char*
+};
+inline constexpr std::uint32_t null_string_length = ~0u;
+
+enum class span_mode : std::uint32_t { inline_bytes = 0, bulk = 1 };
+struct wire_span {
+  std::uint64_t address;  // device address of the first element
+  std::uint64_t count;    // elements
+  std::uint32_t offset;   // inline: into the variable part
+  span_mode mode;
+};
+
+struct async_header {
+  std::uint32_t future;  // index of the future's cell in the arena
+  std::uint32_t reserved;
+};
+
+// A future's cell in the arena: the host writes data, then status (release,
+// system scope); the device reads status (acquire) until it is not pending.
+inline constexpr std::int64_t future_pending = INT64_MIN;
+struct future_cell {
+  std::int64_t status;
+  unsigned char data[56];
+};
+static_assert(sizeof(future_cell) == 64);
+
+}  // namespace gpustd::protocol
