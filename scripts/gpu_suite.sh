@@ -26,6 +26,7 @@ status=0
 (cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
 $build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
+$build/bench/hostcall_bench "$out/hostcall_bench.csv" > "$out/hostcall_bench.txt" 2>&1 || status=1
 files_dir=${FILES_DIR:-$PWD/$build}
 df -hT "$files_dir" | tail -1 > "$out/files_fs.txt"
 $build/bench/files_bench "$files_dir" "${FILES_GIB:-4}" "$out/files_bench.csv" > "$out/files_bench.txt" 2>&1 || status=1
@@ -40,6 +41,8 @@ echo "== benchmark =="
 cat "$out/gpu_bench.txt"
 echo "== console benchmark =="
 cat "$out/console_bench.txt"
+echo "== typed hostcall benchmark =="
+cat "$out/hostcall_bench.txt"
 echo "== files benchmark (filesystem: $(cat "$out/files_fs.txt")) =="
 cat "$out/files_bench.txt"
 exit $status

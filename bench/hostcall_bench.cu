@@ -1,0 +1,139 @@
+// GPU benchmark of typed hostcalls, in one run, against the null call (the
+// channel's own cost) measured in the same process:
+//
+//   hostcall_bench [csv_path]
+//
+// - latency, one warp (32 lanes) and one lane: gpustd::call<add2>(a, b), a
+//   typed call with two scalar arguments, against gpustd::null_call(),
+//   median of per-call times from the device timer;
+// - throughput, every resident warp calling in a loop: typed against null
+//   (M warp-calls/s);
+// - asynchronous calls, one warp and every resident warp: 8 futures in
+//   flight per warp (async_call x 8, then get x 8) against blocking calls.
+#include <gpustd/gpustd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "cuda_check.h"
+
+GPUSTD_HOSTCALL(add2, int(int a, int b));
+
+namespace {
+
+__device__ inline unsigned long long now_ns() {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+
+// kind 0: null call, 1: typed call
+__global__ void latency(int kind, unsigned lanes, unsigned n, unsigned long long* ns, unsigned* bad) {
+  if (threadIdx.x >= lanes) return;
+  unsigned b = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    const unsigned long long t0 = now_ns();
+    if (kind == 0) b += gpustd::null_call() != 0;
+    else b += gpustd::call<add2>(static_cast<int>(i), 1).value_or(-1) != static_cast<int>(i) + 1;
+    __syncwarp(__activemask());
+    if (threadIdx.x == 0) ns[i] = now_ns() - t0;
+  }
+  if (b) atomicAdd(bad, b);
+}
+
+// kind 0: null, 1: typed blocking, 2: typed async, 8 in flight
+__global__ void __launch_bounds__(256) calls(int kind, unsigned n, unsigned* bad) {
+  unsigned b = 0;
+  const int t = static_cast<int>(threadIdx.x);
+  if (kind == 0) {
+    for (unsigned i = 0; i < n; ++i) b += gpustd::null_call() != 0;
+  } else if (kind == 1) {
+    for (unsigned i = 0; i < n; ++i) b += gpustd::call<add2>(t, static_cast<int>(i)).value_or(-1) != t + static_cast<int>(i);
+  } else {
+    for (unsigned i = 0; i < n; i += 8) {
+      gpustd::hostcall_future<int> f[8];
+      for (int k = 0; k < 8; ++k) f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
+      for (int k = 0; k < 8; ++k) b += f[k].get().value_or(-1) != t + static_cast<int>(i) + k;
+    }
+  }
+  if (b) atomicAdd(bad, b);
+}
+
+double median(std::vector<unsigned long long> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2] / 1e3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* csv_path = argc > 1 ? argv[1] : nullptr;
+  cudaDeviceProp prop{};
+  CHECK(cudaGetDeviceProperties(&prop, 0));
+  gpustd::runtime rt;
+  rt.register_hostcall<add2>([](int a, int b) { return a + b; });
+  unsigned* bad = nullptr;
+  unsigned long long* ns = nullptr;
+  const unsigned lat_n = 4000;
+  CHECK(cudaMallocManaged(&bad, sizeof *bad));
+  CHECK(cudaMallocManaged(&ns, lat_n * sizeof *ns));
+  *bad = 0;
+
+  auto lat = [&](int kind, unsigned lanes) {
+    std::vector<double> runs;
+    for (int r = 0; r < 5; ++r) {
+      latency<<<1, 32>>>(kind, lanes, lat_n, ns, bad);
+      rt.synchronize();
+      runs.push_back(median(std::vector<unsigned long long>(ns + 100, ns + lat_n)));
+    }
+    std::sort(runs.begin(), runs.end());
+    return runs[2];
+  };
+  const double null32 = lat(0, 32), typed32 = lat(1, 32), null1 = lat(0, 1), typed1 = lat(1, 1);
+
+  int per_sm = 0;
+  CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, calls, 256, 0));
+  const unsigned full_blocks = static_cast<unsigned>(per_sm * prop.multiProcessorCount);
+  // M warp-calls/s: median of 3.
+  auto rate = [&](int kind, unsigned blocks, unsigned threads, unsigned n) {
+    std::vector<double> runs;
+    for (int r = 0; r < 3; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      calls<<<blocks, threads>>>(kind, n, bad);
+      rt.synchronize();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      runs.push_back(double(blocks) * ((threads + 31) / 32) * n / s / 1e6);
+    }
+    std::sort(runs.begin(), runs.end());
+    return runs[1];
+  };
+  const double warp_null = rate(0, 1, 32, 4000), warp_typed = rate(1, 1, 32, 4000), warp_async = rate(2, 1, 32, 4000);
+  const double full_null = rate(0, full_blocks, 256, 200), full_typed = rate(1, full_blocks, 256, 200),
+               full_async = rate(2, full_blocks, 256, 200);
+
+  std::printf("typed hostcall benchmark on %s; full GPU = %u blocks x 256 threads (%u warps)\n", prop.name,
+              full_blocks, full_blocks * 8);
+  std::printf("\n%-46s %10s %10s %8s %8s\n", "latency (us per call, median)", "null call", "typed", "ratio", "target");
+  std::printf("%-46s %10.2f %10.2f %8.2f %8s\n", "one warp, 32 lanes calling", null32, typed32, typed32 / null32, "<= 1.1");
+  std::printf("%-46s %10.2f %10.2f %8.2f %8s\n", "one lane calling", null1, typed1, typed1 / null1, "<= 1.1");
+  std::printf("\n%-46s %10s %10s %8s %10s %8s\n", "throughput (M warp-calls/s)", "null call", "typed", "ratio",
+              "async x8", "async/typed");
+  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "one warp", warp_null, warp_typed, warp_typed / warp_null,
+              warp_async, warp_async / warp_typed);
+  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "every resident warp", full_null, full_typed,
+              full_typed / full_null, full_async, full_async / full_typed);
+  std::printf("targets: typed/null throughput at full GPU >= 0.9; async x8 per warp >= 4x blocking\n");
+  std::printf("wrong answers: %u\n", *bad);
+  if (csv_path) {
+    FILE* csv = std::fopen(csv_path, "w");
+    std::fprintf(csv, "metric,null,typed,ratio,async\n");
+    std::fprintf(csv, "latency_us_32_lanes,%.3f,%.3f,%.3f,\n", null32, typed32, typed32 / null32);
+    std::fprintf(csv, "latency_us_1_lane,%.3f,%.3f,%.3f,\n", null1, typed1, typed1 / null1);
+    std::fprintf(csv, "mcalls_one_warp,%.4f,%.4f,%.3f,%.4f\n", warp_null, warp_typed, warp_typed / warp_null, warp_async);
+    std::fprintf(csv, "mcalls_full_gpu,%.4f,%.4f,%.3f,%.4f\n", full_null, full_typed, full_typed / full_null, full_async);
+    std::fclose(csv);
+  }
+  return *bad ? 1 : 0;
+}
