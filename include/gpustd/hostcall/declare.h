@@ -149,7 +149,11 @@ inline constexpr bool has_variable = std::is_same_v<typename wire_of<P>::type, p
                                      is_in_span<P>::value;
 
 template <class R>
-inline constexpr bool result_ok = std::is_void_v<R> || (std::is_trivially_copyable_v<R> && sizeof(R) <= 56);
+struct result_fits : std::bool_constant<std::is_trivially_copyable_v<R> && sizeof(R) <= 56> {};
+template <>
+struct result_fits<void> : std::true_type {};
+template <class R>
+inline constexpr bool result_ok = result_fits<R>::value;
 
 }  // namespace hostcall_detail
 }  // namespace gpustd
