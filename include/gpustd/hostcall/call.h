@@ -165,24 +165,26 @@ GPUSTD_INLINE call_result<typename signature<typename H::signature>::result> cal
 
 // ---- the future arena ----
 
-// Takes a free cell (a bit of the bitmap, acquire) and marks it pending.
+inline constexpr std::uint32_t no_future_cell = ~0u;
+
+// Takes a free cell (a bit of the bitmap, acquire) and marks it pending;
+// no_future_cell when every cell is taken. (Waiting for one could wait
+// forever: threads holding cells may be waiting for more themselves.)
 GPUSTD_INLINE std::uint32_t take_future_cell() {
   const protocol::channel_view& ch = protocol::channel();
   const std::uint32_t words = ch.future_count / 32;
   std::uint32_t w = (platform::resident_warp_index() * 32 + platform::lane_id()) % words;
-  for (unsigned spins = 0;; ++spins) {
-    for (std::uint32_t k = 0; k < words; ++k, w = w + 1 == words ? 0 : w + 1) {
-      const std::uint32_t seen = platform::load_relaxed_device(ch.future_bits[w]);
-      if (seen == ~0u) continue;
-      const std::uint32_t bit = ~seen & (seen + 1);  // the lowest free cell of this word
-      if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit)) {
-        const std::uint32_t index = w * 32 + platform::popcount(bit - 1);
-        platform::store_relaxed_system(ch.futures[index].status, protocol::future_pending);
-        return index;
-      }
+  for (std::uint32_t k = 0; k < words; ++k, w = w + 1 == words ? 0 : w + 1) {
+    const std::uint32_t seen = platform::load_relaxed_device(ch.future_bits[w]);
+    if (seen == ~0u) continue;
+    const std::uint32_t bit = ~seen & (seen + 1);  // the lowest free cell of this word
+    if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit)) {
+      const std::uint32_t index = w * 32 + platform::popcount(bit - 1);
+      platform::store_relaxed_system(ch.futures[index].status, protocol::future_pending);
+      return index;
     }
-    platform::short_sleep(spins < 16 ? 200 : 2000);  // every cell pending: wait for one
   }
+  return no_future_cell;
 }
 
 GPUSTD_INLINE void give_back_future_cell(std::uint32_t index) {
@@ -199,9 +201,12 @@ class hostcall_future {
  public:
   GPUSTD_INLINE hostcall_future() = default;
   GPUSTD_INLINE hostcall_future(std::uint32_t cell, int local_error) : cell_(cell), error_(local_error), valid_(true) {}
+  // A future whose call already finished (no free cell: it was made blocking).
+  GPUSTD_INLINE explicit hostcall_future(const call_result<R>& done) : done_(done), valid_(true), finished_(true) {}
   hostcall_future(const hostcall_future&) = delete;
   hostcall_future& operator=(const hostcall_future&) = delete;
-  GPUSTD_INLINE hostcall_future(hostcall_future&& o) noexcept : cell_(o.cell_), error_(o.error_), valid_(o.valid_) {
+  GPUSTD_INLINE hostcall_future(hostcall_future&& o) noexcept
+      : cell_(o.cell_), error_(o.error_), done_(o.done_), valid_(o.valid_), finished_(o.finished_) {
     o.valid_ = false;
   }
   GPUSTD_INLINE hostcall_future& operator=(hostcall_future&& o) noexcept {
@@ -209,7 +214,9 @@ class hostcall_future {
       release();
       cell_ = o.cell_;
       error_ = o.error_;
+      done_ = o.done_;
       valid_ = o.valid_;
+      finished_ = o.finished_;
       o.valid_ = false;
     }
     return *this;
@@ -219,13 +226,17 @@ class hostcall_future {
   GPUSTD_INLINE bool valid() const { return valid_; }
   // Whether the host has answered (one read of host memory; no waiting).
   GPUSTD_INLINE bool ready() const {
-    if (!valid_ || error_ || cell_ == no_cell) return true;
+    if (!valid_ || finished_ || error_ || cell_ == no_cell) return true;
     return platform::load_acquire_system(protocol::channel().futures[cell_].status) != protocol::future_pending;
   }
   GPUSTD_INLINE void wait() const {
     for (unsigned spins = 0; !ready(); ++spins) platform::short_sleep(spins < 64 ? 100 : 1000);
   }
   GPUSTD_INLINE call_result<R> get() {
+    if (valid_ && finished_) {
+      valid_ = false;
+      return done_;
+    }
     wait();
     alignas(8) unsigned char data[protocol::inline_arg_bytes] = {};
     std::int64_t status = error_ ? -error_ : -EINVAL;  // get() on an empty future: EINVAL
@@ -242,7 +253,7 @@ class hostcall_future {
   static constexpr std::uint32_t no_cell = ~0u;
   GPUSTD_INLINE void release() {
     if (!valid_) return;
-    if (cell_ != no_cell) {
+    if (!finished_ && cell_ != no_cell) {
       wait();
       hostcall_detail::give_back_future_cell(cell_);
     }
@@ -250,7 +261,9 @@ class hostcall_future {
   }
   std::uint32_t cell_ = no_cell;
   int error_ = 0;
+  call_result<R> done_{};
   bool valid_ = false;
+  bool finished_ = false;
 };
 
 // Calls hostcall H and waits for its result.
@@ -267,6 +280,11 @@ GPUSTD_INLINE hostcall_future<typename signature<typename H::signature>::result>
   using R = typename signature<typename H::signature>::result;
   if (!protocol::channel().futures) return hostcall_future<R>(~0u, ENODEV);
   const std::uint32_t cell = take_future_cell();
+  if (cell == no_future_cell) {  // the arena is full: the call is made now, blocking
+    alignas(8) unsigned char data[protocol::inline_arg_bytes];
+    const std::int64_t st = send(H::op, false, nullptr, data, static_cast<P>(a)...);
+    return hostcall_future<R>(result_of<R>(st, data));
+  }
   const protocol::async_header h{cell, 0};
   const std::int64_t st = send(static_cast<std::uint16_t>(H::op + 1), true, &h, nullptr, static_cast<P>(a)...);
   if (st < 0) {  // never reached the host: the future fails here
