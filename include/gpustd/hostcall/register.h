@@ -227,6 +227,18 @@ inline void answer(request& r, unsigned i, const lane_site& s, std::int64_t stat
   r.set_result(i, status, std::span<const std::byte>(static_cast<const std::byte*>(data), n));
 }
 
+// A blocking call's value: in the status when it fits (wire.h), else as data.
+template <class R>
+void answer_value(request& r, unsigned i, const lane_site& s, const R& v) {
+  if constexpr (protocol::result_in_status<R>) {
+    if (!s.future && static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit) {
+      r.set_result(i, static_cast<std::int64_t>(v) + 1);
+      return;
+    }
+  }
+  answer(r, i, s, 0, &v, sizeof v);
+}
+
 template <class H>
 int decode_all(typename hostcall_types<H>::storage& st, lane_bytes& b, const host_services& hs) {
   int err = 0;
@@ -324,8 +336,10 @@ struct batch_runner {
       if (!err) err = finish_all<H>(l.storage, hs);
       if constexpr (std::is_void_v<typename T::R>)
         answer(r, l.rank, l.site, err ? -err : 0, nullptr, 0);
+      else if (err)
+        answer(r, l.rank, l.site, -err, nullptr, 0);
       else
-        answer(r, l.rank, l.site, err ? -err : 0, err ? nullptr : &l.value, err ? 0 : sizeof l.value);
+        answer_value(r, l.rank, l.site, l.value);
     }
   }
 };
@@ -343,7 +357,8 @@ handler make_handler(const host_services& hs, F f) {
         } else {
           const typename T::R v = std::apply([&](auto&... h) -> typename T::R { return std::invoke(f, h.get()...); }, st);
           const int err = finish_all<H>(st, hs);
-          answer(rq, i, s, err ? -err : 0, err ? nullptr : &v, err ? 0 : sizeof v);
+          if (err) answer(rq, i, s, -err, nullptr, 0);
+          else answer_value(rq, i, s, v);
         }
       } catch (...) {
         answer(rq, i, s, -EIO, nullptr, 0);

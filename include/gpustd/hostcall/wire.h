@@ -27,10 +27,16 @@
 //                            writes the elements back by DMA
 //
 // The answer: status (0, or -errno) and the result's bytes (at most 56).
-// Asynchronous calls get the same in their future's cell in the runtime's
-// future arena (pinned host memory the device reads).
+// A small result of a blocking call may travel in the status itself:
+// an integral result of at most 4 bytes in [0, 2^31 - 2) is sent as
+// status = value + 1 with no data bytes, so that a warp whose lanes all got
+// the same such value (every single-lane call) is answered in the one word
+// the device polls, without a second read of the answer's body.
+// Asynchronous calls get status and bytes in their future's cell in the
+// runtime's future arena (pinned host memory the device reads).
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "gpustd/config.h"
 
@@ -59,6 +65,10 @@ struct wire_span {
   std::uint32_t offset;   // inline: into the variable part
   span_mode mode;
 };
+
+template <class R>
+inline constexpr bool result_in_status = std::is_integral_v<R> && sizeof(R) <= 4;
+inline constexpr std::int64_t status_value_limit = 0x7ffffffe;
 
 struct async_header {
   std::uint32_t future;  // index of the future's cell in the arena
