@@ -239,18 +239,22 @@ class hostcall_future {
       valid_ = false;
       return done_;
     }
-    wait();
     alignas(8) unsigned char data[protocol::inline_arg_bytes] = {};
     std::int64_t status = error_ ? -error_ : -EINVAL;  // get() on an empty future: EINVAL
     if (valid_ && !error_ && cell_ != no_cell) {
       protocol::future_cell& c = protocol::channel().futures[cell_];
-      status = platform::load_acquire_system(c.status);
-      // Eight-byte loads, issued together: a byte-wise copy from host
-      // memory would be 56 reads across PCIe.
-      auto* words = reinterpret_cast<std::uint64_t*>(c.data);
-      std::uint64_t w[protocol::inline_arg_bytes / 8];
-      for (unsigned i = 0; i < protocol::inline_arg_bytes / 8; ++i) w[i] = platform::load_relaxed_system(words[i]);
-      std::memcpy(data, w, sizeof data);
+      for (unsigned spins = 0; (status = platform::load_acquire_system(c.status)) == protocol::future_pending; ++spins)
+        platform::short_sleep(spins < 64 ? 100 : 1000);
+      // A value in the status needs no more reads; else eight-byte loads,
+      // issued together (a byte-wise copy would be 56 reads across PCIe).
+      if (status == 0) {
+        auto* words = reinterpret_cast<std::uint64_t*>(c.data);
+        std::uint64_t w[protocol::inline_arg_bytes / 8];
+        for (unsigned i = 0; i < protocol::inline_arg_bytes / 8; ++i) w[i] = platform::load_relaxed_system(words[i]);
+        std::memcpy(data, w, sizeof data);
+      }
+      hostcall_detail::give_back_future_cell(cell_);
+      valid_ = false;
     }
     release();
     return hostcall_detail::result_of<R>(status, data);

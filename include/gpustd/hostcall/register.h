@@ -227,12 +227,12 @@ inline void answer(request& r, unsigned i, const lane_site& s, std::int64_t stat
   r.set_result(i, status, std::span<const std::byte>(static_cast<const std::byte*>(data), n));
 }
 
-// A blocking call's value: in the status when it fits (wire.h), else as data.
+// A call's value: in the status when it fits (wire.h), else as data.
 template <class R>
 void answer_value(request& r, unsigned i, const lane_site& s, const R& v) {
   if constexpr (protocol::result_in_status<R>) {
-    if (!s.future && static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit) {
-      r.set_result(i, static_cast<std::int64_t>(v) + 1);
+    if (static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit) {
+      answer(r, i, s, static_cast<std::int64_t>(v) + 1, nullptr, 0);
       return;
     }
   }

@@ -27,11 +27,12 @@
 //                            writes the elements back by DMA
 //
 // The answer: status (0, or -errno) and the result's bytes (at most 56).
-// A small result of a blocking call may travel in the status itself:
+// A small result may travel in the status itself:
 // an integral result of at most 4 bytes in [0, 2^31 - 2) is sent as
 // status = value + 1 with no data bytes, so that a warp whose lanes all got
 // the same such value (every single-lane call) is answered in the one word
-// the device polls, without a second read of the answer's body.
+// the device polls, without a second read of the answer's body; and a
+// future's get() needs no read beyond the poll that saw it done.
 // Asynchronous calls get status and bytes in their future's cell in the
 // runtime's future arena (pinned host memory the device reads).
 #pragma once
