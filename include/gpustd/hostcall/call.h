@@ -130,9 +130,12 @@ GPUSTD_INLINE std::int64_t send(std::uint16_t op, bool no_reply, const protocol:
     protocol::lane_request rq;
     rq.op = op;
     rq.no_reply = no_reply;
-    if (!header && var == 0 && fixed <= protocol::inline_arg_bytes) {
+    // Inline when it fits: every lane writes its own cell at once, while a
+    // payload in a thread's local memory is copied by that lane alone, one
+    // lane after another.
+    if (var == 0 && head + fixed <= protocol::inline_arg_bytes) {
       rq.args = buf;
-      rq.arg_bytes = static_cast<std::uint32_t>(fixed);
+      rq.arg_bytes = static_cast<std::uint32_t>(head + fixed);
     } else {
       rq.payload = buf;
       rq.payload_bytes = static_cast<std::uint32_t>(total);

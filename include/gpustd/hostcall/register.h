@@ -181,10 +181,11 @@ struct hostcall_types {
 
 inline lane_site locate(const request& r, unsigned i, bool async, std::size_t fixed, const host_services& hs) {
   lane_site s;
+  // The arguments are the lane's inline cell when they fit, else its payload.
   const auto args = r.args(i);
-  const auto payload = r.payload(i);
-  const auto* p = reinterpret_cast<const unsigned char*>(payload.data());
-  std::size_t n = payload.size();
+  const auto bytes = args.empty() ? r.payload(i) : args;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t n = bytes.size();
   if (async) {
     protocol::async_header h;
     if (n < sizeof h) {
@@ -200,17 +201,10 @@ inline lane_site locate(const request& r, unsigned i, bool async, std::size_t fi
     p += sizeof h;
     n -= sizeof h;
   }
-  if (!async && !args.empty()) {  // the fixed part alone, inline
-    s.bytes.fixed = reinterpret_cast<const unsigned char*>(args.data());
-    s.bytes.fixed_size = args.size();
-    s.bytes.stream = s.bytes.fixed;
-    s.bytes.stream_size = args.size();
-  } else {
-    s.bytes.fixed = p;
-    s.bytes.fixed_size = n < fixed ? n : fixed;
-    s.bytes.stream = p;
-    s.bytes.stream_size = n;
-  }
+  s.bytes.fixed = p;
+  s.bytes.fixed_size = n < fixed ? n : fixed;
+  s.bytes.stream = p;
+  s.bytes.stream_size = n;
   if (s.bytes.fixed_size < fixed) s.error = EINVAL;
   return s;
 }

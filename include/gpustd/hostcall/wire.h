@@ -13,8 +13,8 @@
 // aligned to 8 that the fixed part names. When the fixed part fits the
 // lane's 56 inline bytes and there is no variable part, it travels as the
 // lane's inline arguments; otherwise everything is the lane's payload and the
-// inline arguments are empty. An asynchronous call's payload starts with an
-// 8-byte future index (async_header), then the same.
+// inline arguments are empty. An asynchronous call's bytes (inline or
+// payload) start with an 8-byte future index (async_header), then the same.
 //
 // Wire forms:
 //   trivially copyable T     its bytes
