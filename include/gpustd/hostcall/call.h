@@ -173,13 +173,17 @@ GPUSTD_INLINE call_result<typename signature<typename H::signature>::result> cal
 inline constexpr std::uint32_t no_future_cell = ~0u;
 
 // Takes a free cell (a bit of the bitmap, acquire) and marks it pending;
-// no_future_cell when every cell is taken. (Waiting for one could wait
-// forever: threads holding cells may be waiting for more themselves.)
+// no_future_cell when none of the words it looks at has one. (Waiting for
+// a cell could wait forever: threads holding cells may be waiting for more
+// themselves.) Each thread starts at its own word and looks at a few: when
+// more futures are wanted than the arena holds, a scan of the whole bitmap
+// per call would cost more than the blocking call that replaces it.
 GPUSTD_INLINE std::uint32_t take_future_cell() {
   const protocol::channel_view& ch = protocol::channel();
   const std::uint32_t words = ch.future_count / 32;
+  const std::uint32_t looks = words < 8 ? words : 8;
   std::uint32_t w = (platform::resident_warp_index() * 32 + platform::lane_id()) % words;
-  for (std::uint32_t k = 0; k < words; ++k, w = w + 1 == words ? 0 : w + 1) {
+  for (std::uint32_t k = 0; k < looks; ++k, w = w + 1 == words ? 0 : w + 1) {
     const std::uint32_t seen = platform::load_relaxed_device(ch.future_bits[w]);
     if (seen == ~0u) continue;
     const std::uint32_t bit = ~seen & (seen + 1);  // the lowest free cell of this word
