@@ -93,7 +93,11 @@ void runtime::register_hostcall(F f, handler_kind kind) {
                 "this callable does not fit the hostcall's declared signature (see hostcall/declare.h for the "
                 "host form of each parameter kind)");
   claim_hostcall(H::op, H::id);
-  handler h = hostcall_detail::make_handler<H>(services(), std::move(f));
+  // One callable for the blocking and the asynchronous operation: a
+  // callable with state sees every call.
+  auto shared = std::make_shared<F>(std::move(f));
+  handler h = hostcall_detail::make_handler<H>(
+      services(), [shared](auto&&... a) -> decltype(auto) { return std::invoke(*shared, std::forward<decltype(a)>(a)...); });
   register_handler(H::op, h, kind);
   register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
 }
@@ -109,8 +113,8 @@ template <class H, class F>
 void runtime::register_batch(F f, handler_kind kind) {
   static_assert(std::is_invocable_v<F&, hostcall_batch<H>&>, "a batch handler takes gpustd::hostcall_batch<H>&");
   claim_hostcall(H::op, H::id);
-  handler h = [hs = services(), f = std::move(f)](request& r) mutable {
-    hostcall_detail::batch_runner<H>::run(r, hs, f);
+  handler h = [hs = services(), f = std::make_shared<F>(std::move(f))](request& r) {
+    hostcall_detail::batch_runner<H>::run(r, hs, *f);
   };
   register_handler(H::op, h, kind);
   register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
