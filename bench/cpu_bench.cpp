@@ -55,6 +55,33 @@ void BM_WriteLine(benchmark::State& state) {
 }
 BENCHMARK(BM_WriteLine)->Arg(64)->Arg(4096)->Arg(1 << 20)->UseRealTime();
 
+// ---- typed hostcalls ----
+
+GPUSTD_HOSTCALL(bench_add2, int(int a, int b));
+
+// One thread: a typed call with two scalar arguments (compare BM_NullCall).
+void BM_TypedCall(benchmark::State& state) {
+  gpustd::runtime rt(options());
+  rt.register_hostcall<bench_add2>([](int a, int b) { return a + b; });
+  int i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(gpustd::call<bench_add2>(i++, 1));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TypedCall)->UseRealTime();
+
+// One thread, 8 futures in flight, then collected.
+void BM_AsyncCall8(benchmark::State& state) {
+  gpustd::runtime rt(options());
+  rt.register_hostcall<bench_add2>([](int a, int b) { return a + b; });
+  for (auto _ : state) {
+    gpustd::hostcall_future<int> f[8];
+    for (int k = 0; k < 8; ++k) f[k] = gpustd::async_call<bench_add2>(k, 1);
+    for (int k = 0; k < 8; ++k) benchmark::DoNotOptimize(f[k].get());
+  }
+  state.SetItemsProcessed(state.iterations() * 8);
+}
+BENCHMARK(BM_AsyncCall8)->UseRealTime();
+
 // ---- files ----
 
 // A scratch file for the file benchmarks, removed at the end.
