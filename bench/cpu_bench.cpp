@@ -187,9 +187,18 @@ void BM_ServerServesRequests(benchmark::State& state) {
   const std::uint32_t slots = 8448;
   const unsigned lanes = static_cast<unsigned>(state.range(0));
   const std::uint32_t stride = static_cast<std::uint32_t>(state.range(1));  // 0: no arguments (a null call)
+  // range(2) = 1: the typed hostcall bench_add2 (two ints in each lane's
+  // cell, decoded and added per lane, a different result per lane) instead
+  // of the null call.
+  const bool typed = state.range(2) != 0;
+  const std::uint16_t op = typed ? bench_add2::op : to_u16(opcode::null_call);
   gpustd::detail::plain_channel ch(slots, 4, 1u << 20);
   gpustd::detail::handler_table table;
   table.set(to_u16(opcode::null_call), [](gpustd::request&) {}, gpustd::handler_kind::polling);
+  table.set(bench_add2::op,
+            gpustd::hostcall_detail::make_handler<bench_add2>(gpustd::hostcall_detail::host_services{nullptr, nullptr, 0},
+                                                              [](int a, int b) { return a + b; }),
+            gpustd::handler_kind::polling);
   gpustd::detail::blocking_pool pool(1);
   gpustd::detail::runtime_log log(2);
   gpustd::detail::server srv(ch.host, table, pool, log);
@@ -201,12 +210,19 @@ void BM_ServerServesRequests(benchmark::State& state) {
     for (std::uint32_t s = 0; s < slots; ++s) {
       frame& f = ch.host.frame_for(s, seq);
       f.header.seq = seq;
-      f.header.op = to_u16(opcode::null_call);
+      f.header.op = op;
       f.header.flags = frame_first | frame_last;
       f.header.mask = mask;
       f.header.body_bytes = f.header.total_bytes = stride * lanes;
       f.header.cell_stride = stride;
       std::memset(f.body, 0, stride * lanes);
+      if (typed)
+        for (unsigned l = 0; l < lanes; ++l) {  // cell: payload 0, 8 argument bytes: a = lane, b = slot
+          const std::uint64_t head = std::uint64_t(8) << 32;
+          const int ab[2] = {static_cast<int>(l), static_cast<int>(s)};
+          std::memcpy(f.body + l * stride, &head, 8);
+          std::memcpy(f.body + l * stride + 8, ab, 8);
+        }
       ch.doorbells[s] = seq;
     }
     state.ResumeTiming();
@@ -214,7 +230,12 @@ void BM_ServerServesRequests(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * slots);
 }
-BENCHMARK(BM_ServerServesRequests)->Args({1, 0})->Args({32, 0})->Args({32, 8})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ServerServesRequests)
+    ->Args({1, 0, 0})
+    ->Args({32, 0, 0})
+    ->Args({32, 16, 0})
+    ->Args({32, 16, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 // A scan of an idle H100-sized channel.
 void BM_ServerIdleScan(benchmark::State& state) {
