@@ -31,9 +31,11 @@
 #include "gpustd/console/stdin.h"
 #include "gpustd/device/write.h"
 #include "gpustd/files/errno.h"
+#include "gpustd/platform/lane.h"
 #include "gpustd/protocol/client.h"
 #include "gpustd/protocol/files.h"
 #include "gpustd/protocol/opcodes.h"
+#include "gpustd/strings/string_view.h"
 
 namespace gpustd {
 
@@ -66,20 +68,9 @@ GPUSTD_NOINLINE std::int64_t call(protocol::opcode op, const void* args, std::ui
   return protocol::hostcall(rq, data ? data->bytes : nullptr);
 }
 
-// Whether the host may be able to move this buffer by DMA.
-GPUSTD_INLINE bool bulk_candidate(const void* p) {
-#if GPUSTD_DEVICE_PASS
-  return __isGlobal(p);
-#else
-  (void)p;
-  return true;  // CPU backend: device memory is host memory
-#endif
-}
-
+// A C string's length, as the channel's 32-bit lengths carry it.
 GPUSTD_INLINE std::uint32_t c_string_length(const char* s) {
-  std::uint32_t n = 0;
-  while (s[n] && n < 0x7fffffffu) ++n;
-  return n;
+  return static_cast<std::uint32_t>(string_view(s).size());
 }
 
 // Moves n bytes between buf and descriptor fd (at `offset` when flags has
@@ -92,7 +83,7 @@ GPUSTD_NOINLINE std::int64_t transfer(int fd, protocol::io_direction dir, std::u
   if (n > 0x7fffffffffffffffull) return -EINVAL;
   io_args a{fd, dir, io_transfer::inline_bytes, flags, 0, offset, 0, n};
   auto* p = static_cast<unsigned char*>(buf);
-  if (n >= bulk_min_bytes && !(flags & io_line) && bulk_candidate(buf)) {
+  if (n >= bulk_min_bytes && !(flags & io_line) && platform::in_global_memory(buf)) {
     a.transfer = io_transfer::bulk;
     a.address = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(buf));
     const std::int64_t r = call(opcode::file_io, &a, sizeof a);

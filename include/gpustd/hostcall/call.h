@@ -29,18 +29,7 @@ namespace hostcall_detail {
 // Spans of 4 KiB or more in device global memory go by address (the host
 // reads them by DMA); others travel in the request.
 GPUSTD_INLINE bool span_by_address(const void* p, std::uint64_t bytes, bool force_inline) {
-  if (force_inline || bytes < 4096 || !p) return false;
-#if GPUSTD_DEVICE_PASS
-  return __isGlobal(p);
-#else
-  return true;
-#endif
-}
-
-GPUSTD_INLINE std::uint32_t c_length(const char* s) {
-  std::uint32_t n = 0;
-  while (s[n]) ++n;
-  return n;
+  return !force_inline && bytes >= 4096 && platform::in_global_memory(p);
 }
 
 // Bytes a parameter puts in the variable part (aligned to 8).
@@ -49,7 +38,7 @@ GPUSTD_INLINE std::uint64_t var_bytes(const P&, bool) {
   return 0;
 }
 GPUSTD_INLINE std::uint64_t var_bytes(const string_view& s, bool) { return align_up(s.size(), 8); }
-GPUSTD_INLINE std::uint64_t var_bytes(const char* const& s, bool) { return s ? align_up(c_length(s), 8) : 0; }
+GPUSTD_INLINE std::uint64_t var_bytes(const char* const& s, bool) { return s ? align_up(static_cast<std::uint32_t>(string_view(s).size()), 8) : 0; }
 template <class T>
 GPUSTD_INLINE std::uint64_t var_bytes(const in_span<T>& s, bool force_inline) {
   const std::uint64_t b = s.size * sizeof(T);
@@ -88,7 +77,7 @@ struct encoder {
       wire(protocol::wire_string{0, protocol::null_string_length});
       return;
     }
-    const std::uint32_t n = c_length(s);
+    const std::uint32_t n = static_cast<std::uint32_t>(string_view(s).size());
     wire(protocol::wire_string{bytes(s, n), n});
   }
   template <class T>

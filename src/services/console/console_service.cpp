@@ -79,6 +79,16 @@ void format_lane(std::string& out, const console_args& first, std::uint8_t last_
 }
 }  // namespace
 
+// A record for a device file (gpustd::fprintf on a FILE*, << on an
+// ofstream): formatted and handed to the file service, whole.
+void console_service::to_file(request& r, unsigned rank, const console_args& first, std::uint8_t last_flags,
+                              std::string_view record, batch& b) {
+  std::string& s = b.scratch;
+  s.clear();
+  format_lane(s, first, last_flags, record, b.items);
+  r.set_result(rank, file_text_ ? file_text_(file_fd_of(first), s) : -EBADF);
+}
+
 void console_service::lane(request& r, unsigned rank, const console_args& a, std::string_view payload, batch& b) {
   if (a.kind > static_cast<std::uint8_t>(record_kind::text)) {
     r.set_result(rank, -EINVAL);
@@ -92,12 +102,8 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
     held = held_.count(key) != 0;
   }
 
-  const int file_fd = a.fd | (a.fd_high << 8);
-  if (file_fd >= 3 && !held) {  // a device file: formatted and written now, whole
-    std::string& s = b.scratch;
-    s.clear();
-    format_lane(s, a, a.flags, payload, b.items);
-    r.set_result(rank, file_text_ ? file_text_(file_fd, s) : -EBADF);
+  if (file_fd_of(a) >= 3 && !held) {  // a device file: formatted and written now, whole
+    to_file(r, rank, a, a.flags, payload, b);
     return;
   }
   if (!held) {  // the common case: a whole record, nothing held for its thread
@@ -146,12 +152,8 @@ void console_service::lane(request& r, unsigned rank, const console_args& a, std
     record = h.record;
   }
   const int fd = first.fd;
-  const int first_file_fd = first.fd | (first.fd_high << 8);
-  if (first_file_fd >= 3) {
-    std::string& s = b.scratch;
-    s.clear();
-    format_lane(s, first, a.flags, record, b.items);
-    r.set_result(rank, file_text_ ? file_text_(first_file_fd, s) : -EBADF);
+  if (file_fd_of(first) >= 3) {
+    to_file(r, rank, first, a.flags, record, b);
   } else if (fd != 1 && fd != 2) {
     r.set_result(rank, -EBADF);
   } else {

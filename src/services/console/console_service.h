@@ -59,6 +59,10 @@ class console_service {
   };
 
   void lane(request& r, unsigned rank, const protocol::console_args& a, std::string_view payload, batch& b);
+  void to_file(request& r, unsigned rank, const protocol::console_args& first, std::uint8_t last_flags,
+               std::string_view record, batch& b);
+  // A record's descriptor: 1 or 2, or a device file's (3 and up).
+  static int file_fd_of(const protocol::console_args& a) { return a.fd | (a.fd_high << 8); }
   static void wake_flusher(void* self);
   void flusher_loop();
 

@@ -30,7 +30,7 @@ std::shared_ptr<open_file> fd_table::remove(int fd) {
 }
 
 void fd_table::clear() {
-  std::vector<std::shared_ptr<open_file>> gone;
+  std::vector<std::shared_ptr<open_file>> gone;  // closed after the lock is released
   {
     std::lock_guard lk(lock_);
     gone.swap(files_);

@@ -206,17 +206,15 @@ std::int64_t file_service::io_lane(request& r, unsigned rank, const io_args& a, 
   if ((a.flags & io_positioned) && !f->seekable) return -ESPIPE;
   if (a.length > static_cast<std::uint64_t>(SSIZE_MAX)) return -EINVAL;
   if (a.transfer == io_transfer::bulk) return bulk(*f, a);
+  // Inline transfers at the descriptor's offset are served by handle_io, a
+  // group of lanes under one lock; only positioned ones come here.
+  if (!(a.flags & io_positioned)) return -EPROTO;
   if (write) {
     const auto p = r.payload(rank);
     if (p.size() != a.length) return -EPROTO;
-    if (a.flags & io_positioned)
-      return write_bytes(*f, reinterpret_cast<const unsigned char*>(p.data()), p.size(), true, a.offset);
-    std::lock_guard lk(f->lock);
-    return write_bytes(*f, reinterpret_cast<const unsigned char*>(p.data()), p.size(), false, 0);
+    return write_bytes(*f, reinterpret_cast<const unsigned char*>(p.data()), p.size(), true, a.offset);
   }
   if (a.length > inline_arg_bytes) return -EINVAL;
-  if (a.flags & io_positioned) return inline_read(*f, a, data);
-  std::lock_guard lk(f->lock);
   return inline_read(*f, a, data);
 }
 

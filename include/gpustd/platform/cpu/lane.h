@@ -66,6 +66,8 @@ inline std::uint64_t exclusive_sum(std::uint32_t mask, std::uint64_t v, std::uin
 }
 // Emulated lanes share one address space: every pointer is readable by all.
 inline bool readable_by_warp(const void* p) { return p != nullptr; }
+// CPU backend: all "device" memory is the process's, which the host reaches.
+inline bool in_global_memory(const void* p) { return p != nullptr; }
 // Spin loops on the CPU must give the core away: lanes outnumber cores.
 inline void short_sleep(unsigned ns) {
   if (ns < 1000) std::this_thread::yield();

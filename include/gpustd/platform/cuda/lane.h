@@ -49,6 +49,8 @@ GPUSTD_INLINE std::uint64_t exclusive_sum(std::uint32_t mask, std::uint64_t v, s
 // Whether other lanes of the warp can read *p: global and shared memory yes;
 // a thread's local memory (its stack) no.
 GPUSTD_INLINE bool readable_by_warp(const void* p) { return p && (__isGlobal(p) || __isShared(p)); }
+// Whether p is in global memory: the only memory the host may reach by DMA.
+GPUSTD_INLINE bool in_global_memory(const void* p) { return p && __isGlobal(p); }
 // A short pause inside a spin loop.
 GPUSTD_INLINE void short_sleep(unsigned ns) { __nanosleep(ns); }
 // Nanoseconds from the device's global timer (no host round trip).
