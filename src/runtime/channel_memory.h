@@ -32,6 +32,8 @@ class channel_memory {
   // Makes the channel visible to device code (every registered symbol), or
   // hides it again.
   virtual void publish() = 0;
+  // The process block device code finds through the view (set before publish).
+  virtual void set_process(protocol::process_state* p) = 0;
   virtual void retract() noexcept = 0;
   // Waits for launched device work; returns an error message or "".
   virtual std::string wait_for_device() = 0;

@@ -21,6 +21,7 @@ class cpu_channel_memory final : public channel_memory {
   // Launches on the CPU backend return when their grid is done, so kernels
   // never run while this changes.
   void publish() override { protocol::cpu_channel = plain_.view; }
+  void set_process(protocol::process_state* p) override { plain_.view.process = p; }
   void retract() noexcept override { protocol::cpu_channel = {}; }
   std::string wait_for_device() override { return {}; }
 

@@ -92,6 +92,7 @@ class cuda_channel_memory final : public channel_memory {
     for (const void* sym : registry()) write_symbol(sym, view_);
     live = this;
   }
+  void set_process(protocol::process_state* p) override { view_.process = p; }
   void retract() noexcept override {
     std::lock_guard lk(registry_mutex());
     if (live != this) return;

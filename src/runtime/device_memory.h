@@ -35,6 +35,13 @@ class device_memory {
   // A copier with `staging_bytes` of pinned memory (throws runtime_error
   // when it cannot be had). Null when host_addressable().
   virtual std::unique_ptr<device_copier> make_copier(std::size_t staging_bytes) = 0;
+  // Device global memory for the runtime's own state (the process block,
+  // arguments): allocated and filled while no kernel uses it. allocate
+  // throws runtime_error when the device has no room.
+  virtual void* allocate(std::size_t bytes) = 0;
+  virtual void release(void* p) noexcept = 0;
+  virtual void upload(void* dst, const void* src, std::size_t n) = 0;
+  virtual void download(void* dst, const void* src, std::size_t n) = 0;
 };
 
 // Backend-specific (device_memory_cuda.cpp / device_memory_cpu.cpp).

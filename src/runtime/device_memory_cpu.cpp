@@ -1,4 +1,7 @@
 // CPU backend: "device" memory is ordinary memory of this process.
+#include <cstring>
+#include <new>
+
 #include "device_memory.h"
 
 namespace gpustd::detail {
@@ -11,6 +14,10 @@ class cpu_device_memory final : public device_memory {
   // A null one (or a range that wraps) is refused.
   bool reachable(std::uint64_t address, std::uint64_t n) override { return address != 0 && address + n >= address; }
   std::unique_ptr<device_copier> make_copier(std::size_t) override { return nullptr; }
+  void* allocate(std::size_t bytes) override { return ::operator new(bytes); }
+  void release(void* p) noexcept override { ::operator delete(p); }
+  void upload(void* dst, const void* src, std::size_t n) override { std::memcpy(dst, src, n); }
+  void download(void* dst, const void* src, std::size_t n) override { std::memcpy(dst, src, n); }
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string>
 
 #include "device_memory.h"
 #include "gpustd/runtime/runtime.h"
@@ -86,6 +87,26 @@ class cuda_device_memory final : public device_memory {
   }
   std::unique_ptr<device_copier> make_copier(std::size_t staging_bytes) override {
     return std::make_unique<cuda_copier>(device_, staging_bytes);
+  }
+  void* allocate(std::size_t bytes) override {
+    void* p = nullptr;
+    if (cudaError_t e = cudaMalloc(&p, bytes); e != cudaSuccess) {
+      cudaGetLastError();
+      throw runtime_error("gpustd::runtime: cannot allocate " + std::to_string(bytes) + " bytes of device memory: " +
+                          cudaGetErrorString(e));
+    }
+    return p;
+  }
+  void release(void* p) noexcept override {
+    if (p) cudaFree(p);
+  }
+  void upload(void* dst, const void* src, std::size_t n) override {
+    if (cudaError_t e = cudaMemcpy(dst, src, n, cudaMemcpyHostToDevice); e != cudaSuccess)
+      throw runtime_error(std::string("gpustd::runtime: copy to the device: ") + cudaGetErrorString(e));
+  }
+  void download(void* dst, const void* src, std::size_t n) override {
+    if (cudaError_t e = cudaMemcpy(dst, src, n, cudaMemcpyDeviceToHost); e != cudaSuccess)
+      throw runtime_error(std::string("gpustd::runtime: copy from the device: ") + cudaGetErrorString(e));
   }
 
  private:

@@ -3,23 +3,34 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <system_error>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include <sys/random.h>
+#include <unistd.h>
+
 #include "../services/services.h"
 #include "blocking_pool.h"
 #include "channel_memory.h"
 #include "device_memory.h"
+#include "gpustd/protocol/process_calls.h"
 #include "handler_table.h"
+#include "process_block.h"
+#include "program_access.h"
 #include "runtime_log.h"
 #include "server.h"
 
 namespace gpustd {
 
 namespace {
+constexpr int abort_exit_code_host = 134;  // gpustd::abort_exit_code (program/exit.h)
 std::atomic<runtime*> current_runtime{nullptr};  // acq_rel exchange: one runtime at a time
 
 runtime_options resolve(runtime_options o) {
@@ -46,6 +57,7 @@ struct runtime::impl {
   detail::console_service console;
   detail::stdin_service input;
   std::unique_ptr<detail::device_memory> device;
+  std::unique_ptr<detail::process_block> process;
   detail::file_service files;
   detail::handler_table handlers;
   detail::blocking_pool pool;
@@ -61,7 +73,47 @@ struct runtime::impl {
         files(options, *device, log),
         pool(options.pool_threads),
         srv(memory->host(), handlers, pool, log, options.reassembly_budget_bytes) {}
+
+  // gpustd::exit / abort from device code: serve what was sent before (for
+  // a bounded time: a warp that never stops sending cannot hold the exit
+  // up), flush, close the program's files, end the process.
+  [[noreturn]] void terminate(int code, std::string_view message) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    while (!srv.quiet(1) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    console.flush_all();
+    if (!message.empty()) {
+      std::string line = "gpustd: " + std::string(message) + "\n";
+      for (std::size_t off = 0; off < line.size();) {
+        const ssize_t n = ::write(options.stderr_fd, line.data() + off, line.size() - off);
+        if (n <= 0) break;
+        off += static_cast<std::size_t>(n);
+      }
+    }
+    files.close_all();
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
 };
+
+namespace {
+std::int64_t realtime_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+process_calls::entropy_words host_entropy() {
+  process_calls::entropy_words w;
+  auto* p = reinterpret_cast<unsigned char*>(w.w);
+  std::size_t got = 0;
+  while (got < sizeof w.w) {
+    const ssize_t n = ::getrandom(p + got, sizeof w.w - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::system_error(errno, std::generic_category(), "getrandom");
+    got += static_cast<std::size_t>(n);
+  }
+  return w;
+}
+}  // namespace
 
 runtime::runtime(const runtime_options& options) {
   runtime* expected = nullptr;
@@ -76,6 +128,14 @@ runtime::runtime(const runtime_options& options) {
     impl_->console.set_file_writer(
         [files = &impl_->files](int fd, std::string_view text) { return files->write_text(fd, text); });
     impl_->span_copier = impl_->device->make_copier(64 << 10);
+    impl_->process = std::make_unique<detail::process_block>(*impl_->device, ::environ, impl_->options.max_argument_bytes);
+    impl_->memory->set_process(impl_->process->device_state());
+    register_hostcall<process_calls::gpustd_realtime_ns>(&realtime_ns);
+    register_hostcall<process_calls::gpustd_entropy>(&host_entropy);
+    register_hostcall<process_calls::gpustd_exit>([im = impl_.get()](int code) { im->terminate(code, {}); },
+                                                  handler_kind::blocking);
+    register_hostcall<process_calls::gpustd_abort>(
+        [im = impl_.get()](std::string_view m) { im->terminate(abort_exit_code_host, m); }, handler_kind::blocking);
     // An asynchronous call of a hostcall nobody registered: its future gets
     // ENOSYS (a blocking one gets it from the server's unknown-operation path).
     impl_->handlers.set_fallback(
@@ -171,3 +231,10 @@ bool host_services::reachable(std::uint64_t address, std::size_t n) const {
 
 }  // namespace hostcall_detail
 }  // namespace gpustd
+
+namespace gpustd::detail {
+void program_access::set_arguments(runtime& rt, const std::vector<std::string>& args) {
+  rt.impl_->process->set_arguments(args);
+}
+int program_access::exit_code(runtime& rt) { return rt.impl_->process->exit_code(); }
+}  // namespace gpustd::detail

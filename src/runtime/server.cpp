@@ -209,6 +209,15 @@ bool server::drained() const {
   return true;
 }
 
+bool server::quiet(unsigned busy_allowed) const {
+  unsigned held = 0;
+  for (std::uint32_t s = 0; s < channel_.slot_count; ++s) {
+    if (load_acquire(channel_.doorbells[s]) != served(s)) return false;
+    if (busy(s) && ++held > busy_allowed) return false;
+  }
+  return true;
+}
+
 runtime_stats server::stats() const {
   runtime_stats r;
   for (unsigned i = 0; i < 2 + max_threads_; ++i) {

@@ -48,6 +48,9 @@ class server {
   bool poll_all() { return poll(0, channel_.slot_count, counters_[0]); }
   // True when every published frame has been served and no handler runs.
   bool drained() const;
+  // True when every published frame has been served and blocking handlers
+  // hold at most `busy_allowed` slots (the caller's own among them).
+  bool quiet(unsigned busy_allowed) const;
 
   runtime_stats stats() const;
   std::uint64_t reassembly_bytes() const noexcept { return reassembly_bytes_.load(std::memory_order_acquire); }

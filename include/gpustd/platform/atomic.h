@@ -12,7 +12,11 @@
 //       acquire of something published later (release) by the same thread;
 //   load_relaxed_device / store_relaxed_device / exchange_relaxed_device:
 //       any word in device memory that device threads share (relaxed, device
-//       scope: flags like a FILE's end-of-file indicator).
+//       scope: flags like a FILE's end-of-file indicator);
+//   load_acquire_device / store_release_device / fetch_add_acq_rel_device /
+//   compare_exchange_acquire_device / fence_device: device-scope
+//       synchronisation among device threads (the program barrier, the clock
+//       cache); fetch_min_relaxed_device: a combining minimum (exit codes).
 #pragma once
 #include "gpustd/config.h"
 #if GPUSTD_BACKEND_CUDA

@@ -150,6 +150,7 @@ GPUSTD_HOST_DEVICE constexpr std::uint32_t slot_known_done(std::uint64_t w) {
 inline constexpr slot_state initial_slot_state{pack_slot(1, 0), 0};
 
 struct future_cell;  // hostcall/wire.h
+struct process_state;  // protocol/process.h
 
 // Everything device code needs to find the channel; copied to the device
 // (and to every translation unit's copy, see device/channel_symbol.h).
@@ -168,6 +169,9 @@ struct channel_view {
   future_cell* futures = nullptr;
   std::uint32_t* future_bits = nullptr;
   std::uint32_t future_count = 0;
+  // Arguments, environment, exit code, clock cache (protocol/process.h;
+  // device memory).
+  process_state* process = nullptr;
 };
 
 // Bytes a request stream needs: cells, then padded payloads.

@@ -41,6 +41,9 @@ struct runtime_options {
   // pending at once, all threads together (64 bytes of pinned memory each);
   // a call finding none free waits for one.
   std::uint32_t future_slots = 65536;
+  // Device memory for argv and the environment together (a program's
+  // launcher refuses larger ones with a message).
+  std::uint64_t max_argument_bytes = 4u << 20;
   // Where the runtime reports problems (each kind once).
   int log_fd = 2;
   // After the last request, how long a server thread keeps polling before it

@@ -18,6 +18,9 @@
 namespace gpustd::hostcall_detail {
 struct host_services;
 }
+namespace gpustd::detail {
+struct program_access;
+}
 
 namespace gpustd {
 
@@ -75,6 +78,7 @@ class runtime {
 
  private:
   friend struct hostcall_detail::host_services;
+  friend struct detail::program_access;
   void claim_hostcall(std::uint16_t op, const char* name);
   hostcall_detail::host_services services();
   std::unique_ptr<impl> impl_;

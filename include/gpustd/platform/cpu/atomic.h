@@ -42,8 +42,31 @@ template <class T>
 inline T exchange_relaxed_device(T& w, std::type_identity_t<T> v) {
   return std::atomic_ref<T>(w).exchange(v, std::memory_order_relaxed);
 }
-inline void store_release_device(std::uint64_t& w, std::uint64_t v) {
-  std::atomic_ref<std::uint64_t>(w).store(v, std::memory_order_release);
+template <class T>
+inline void store_release_device(T& w, std::type_identity_t<T> v) {
+  std::atomic_ref<T>(w).store(v, std::memory_order_release);
 }
+template <class T>
+inline T load_acquire_device(T& w) {
+  return std::atomic_ref<T>(w).load(std::memory_order_acquire);
+}
+template <class T>
+inline T fetch_add_acq_rel_device(T& w, std::type_identity_t<T> v) {
+  return std::atomic_ref<T>(w).fetch_add(v, std::memory_order_acq_rel);
+}
+template <class T>
+inline T fetch_min_relaxed_device(T& w, std::type_identity_t<T> v) {
+  std::atomic_ref<T> r(w);
+  T cur = r.load(std::memory_order_relaxed);
+  while (v < cur && !r.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+  return cur;
+}
+template <class T>
+inline bool compare_exchange_acquire_device(T& w, T& expected, std::type_identity_t<T> desired) {
+  return std::atomic_ref<T>(w).compare_exchange_strong(expected, desired, std::memory_order_acquire,
+                                                       std::memory_order_relaxed);
+}
+inline void fence_device() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
 }  // namespace gpustd::platform

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <type_traits>
 #include "gpustd/platform/cpu/cuda_runtime_compat.h"
 #include "gpustd/platform/cpu/lane.h"
@@ -52,6 +53,9 @@ inline void __threadfence_block() { std::atomic_thread_fence(std::memory_order_s
 inline void __threadfence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline void __nanosleep(unsigned ns) { gpustd::platform::short_sleep(ns); }
 inline long long clock64() { return static_cast<long long>(gpustd::platform::timer_ns()); }
+// A device fault: the lane stops and the launch fails with this error (on a
+// GPU the kernel ends with cudaErrorLaunchFailure).
+[[noreturn]] inline void __trap() { throw gpustd::cpu::device_fault("__trap() was called"); }
 
 // ---- warp intrinsics ----
 inline unsigned __ballot_sync(unsigned mask, int pred) { return gpustd::platform::ballot(mask, pred != 0); }

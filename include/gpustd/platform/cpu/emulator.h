@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 
 namespace gpustd::cpu {
 
@@ -55,6 +56,11 @@ struct launch_config {
   unsigned concurrent_blocks = 0;  // 0: from GPUSTD_CPU_BLOCKS, else 1
   // Stack size of each lane thread.
   std::size_t stack_bytes = 1u << 20;
+};
+
+// What a lane throws for a device fault (__trap()); run_grid rethrows it.
+struct device_fault : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // Runs `body` once per thread of the grid; returns when every thread has

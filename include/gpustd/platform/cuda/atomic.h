@@ -52,8 +52,27 @@ template <class T>
 GPUSTD_INLINE T exchange_relaxed_device(T& w, std::type_identity_t<T> v) {
   return device_ref<T>(w).exchange(v, cuda::memory_order_relaxed);
 }
-GPUSTD_INLINE void store_release_device(std::uint64_t& w, std::uint64_t v) {
-  device_ref<std::uint64_t>(w).store(v, cuda::memory_order_release);
+template <class T>
+GPUSTD_INLINE void store_release_device(T& w, std::type_identity_t<T> v) {
+  device_ref<T>(w).store(v, cuda::memory_order_release);
 }
+template <class T>
+GPUSTD_INLINE T load_acquire_device(T& w) {
+  return device_ref<T>(w).load(cuda::memory_order_acquire);
+}
+template <class T>
+GPUSTD_INLINE T fetch_add_acq_rel_device(T& w, std::type_identity_t<T> v) {
+  return device_ref<T>(w).fetch_add(v, cuda::memory_order_acq_rel);
+}
+template <class T>
+GPUSTD_INLINE T fetch_min_relaxed_device(T& w, std::type_identity_t<T> v) {
+  return device_ref<T>(w).fetch_min(v, cuda::memory_order_relaxed);
+}
+template <class T>
+GPUSTD_INLINE bool compare_exchange_acquire_device(T& w, T& expected, std::type_identity_t<T> desired) {
+  return device_ref<T>(w).compare_exchange_strong(expected, desired, cuda::memory_order_acquire,
+                                                  cuda::memory_order_relaxed);
+}
+GPUSTD_INLINE void fence_device() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_device); }
 
 }  // namespace gpustd::platform
