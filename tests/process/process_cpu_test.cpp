@@ -1,0 +1,2 @@
+// Clock, sleep, random and environment tests on the CPU backend.
+#include "process/process_bodies.inc"
