@@ -189,7 +189,7 @@ __device__ int setup(int argc, char** argv, int* files, int& nfiles, const char*
   if (const char* env = gpustd::getenv("WORDFREQ_TOP")) {
     top = static_cast<int>(parse_count(env));
     if (top < 1 || top > static_cast<int>(max_top)) {
-      gpustd::eprintln("wordfreq: WORDFREQ_TOP={} is not a count from 1 to {}", env, max_top);
+      gpustd::eprintln("wordfreq: WORDFREQ_TOP={} is not a count from 1 to {}", env, +max_top);
       return -2;
     }
   }
@@ -211,7 +211,7 @@ __device__ int setup(int argc, char** argv, int* files, int& nfiles, const char*
       if (argv[i][1] == 'c') {
         const long long c = parse_count(argv[++i]);
         if (c < 1 || c > static_cast<long long>(chunk_bytes)) {
-          gpustd::eprintln("wordfreq: -c {}: not a byte count from 1 to {}", argv[i], chunk_bytes);
+          gpustd::eprintln("wordfreq: -c {}: not a byte count from 1 to {}", argv[i], +chunk_bytes);
           return -2;
         }
         ctl.chunk = static_cast<unsigned long long>(c);
@@ -219,7 +219,7 @@ __device__ int setup(int argc, char** argv, int* files, int& nfiles, const char*
       }
       top = static_cast<int>(parse_count(argv[++i]));
       if (top < 1 || top > static_cast<int>(max_top)) {
-        gpustd::eprintln("wordfreq: -n {}: not a count from 1 to {}", argv[i], max_top);
+        gpustd::eprintln("wordfreq: -n {}: not a count from 1 to {}", argv[i], +max_top);
         return -2;
       }
     } else if (argv[i][0] == '-' && argv[i][1] != 0) {
@@ -260,7 +260,7 @@ GPUSTD_MAIN(int argc, char** argv) {
     ctl.error = top == 0 ? -1 : top < 0 ? -top : 0;  // -1: help shown, exit 0
     ctl.top = top > 0 ? static_cast<unsigned>(top) : 0;
     if (gridDim.x > max_blocks) {
-      gpustd::eprintln("wordfreq: at most {} blocks", max_blocks);
+      gpustd::eprintln("wordfreq: at most {} blocks", +max_blocks);
       ctl.error = 2;
     }
   }
@@ -326,8 +326,8 @@ GPUSTD_MAIN(int argc, char** argv) {
   const double count_ms = ms_since(t_start);
   if (ctl.full) {
     if (leader)
-      gpustd::eprintln("wordfreq: more than {} distinct words or {} bytes of them: the table is full", table_limit,
-                       arena_bytes);
+      gpustd::eprintln("wordfreq: more than {} distinct words or {} bytes of them: the table is full", +table_limit,
+                       +arena_bytes);
     return 1;
   }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU suite, for a machine with a GPU: builds for sm_90 (or $CUDA_ARCH),
 # runs the GPU tests (also under CUDA_LAUNCH_BLOCKING=1), the CPU tests,
-# the examples and the GPU benchmark, and prints a short table at the end.
+# the examples and the GPU benchmarks (scripts/program_bench.sh among them),
+# and prints a short table at the end. SKIP_BENCH=console,files,hostcall
+# leaves those benchmarks out (to save device time).
 # Logs go to $OUT (or ./gpu-out) when set.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +27,13 @@ status=0
   >> "$out/gpu-tests-launch-blocking.log" 2>&1 || status=1
 (cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
-$build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
-$build/bench/hostcall_bench "$out/hostcall_bench.csv" > "$out/hostcall_bench.txt" 2>&1 || status=1
+skip=",${SKIP_BENCH:-},"
+[[ $skip == *,console,* ]] || $build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
+[[ $skip == *,hostcall,* ]] || $build/bench/hostcall_bench "$out/hostcall_bench.csv" > "$out/hostcall_bench.txt" 2>&1 || status=1
 files_dir=${FILES_DIR:-$PWD/$build}
 df -hT "$files_dir" | tail -1 > "$out/files_fs.txt"
-$build/bench/files_bench "$files_dir" "${FILES_GIB:-4}" "$out/files_bench.csv" > "$out/files_bench.txt" 2>&1 || status=1
+[[ $skip == *,files,* ]] || $build/bench/files_bench "$files_dir" "${FILES_GIB:-4}" "$out/files_bench.csv" > "$out/files_bench.txt" 2>&1 || status=1
+BUILD=$build OUT=$out FILES_DIR=$files_dir bash scripts/program_bench.sh || status=1
 
 echo "== GPU suite =="
 grep -E "tests passed|FAILED|Failed" "$out/gpu-tests.log" | head -20
@@ -40,9 +44,11 @@ grep -E "tests passed|FAILED|Failed" "$out/cpu-tests.log" | head -10
 echo "== benchmark =="
 cat "$out/gpu_bench.txt"
 echo "== console benchmark =="
-cat "$out/console_bench.txt"
+cat "$out/console_bench.txt" 2>/dev/null
 echo "== typed hostcall benchmark =="
-cat "$out/hostcall_bench.txt"
+cat "$out/hostcall_bench.txt" 2>/dev/null
 echo "== files benchmark (filesystem: $(cat "$out/files_fs.txt")) =="
-cat "$out/files_bench.txt"
+cat "$out/files_bench.txt" 2>/dev/null
+echo "== programs: clocks, start-up, wordfreq =="
+cat "$out/clock_bench.txt" "$out/startup.txt" "$out/wordfreq_bench.txt"
 exit $status
