@@ -17,8 +17,17 @@
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const auto t0 = std::chrono::steady_clock::now();
-  std::ifstream in(argv[1], std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  if (std::FILE* f = std::fopen(argv[1], "rb")) {  // one read: the reference's time is its counting
+    std::fseek(f, 0, SEEK_END);
+    text.resize(static_cast<std::size_t>(std::ftell(f)));
+    std::fseek(f, 0, SEEK_SET);
+    if (std::fread(text.data(), 1, text.size(), f) != text.size()) return 1;
+    std::fclose(f);
+  } else {
+    std::perror(argv[1]);
+    return 1;
+  }
   const auto t1 = std::chrono::steady_clock::now();
   std::unordered_map<std::string, std::uint64_t> counts;
   wordfreq_reference::count(text, counts);

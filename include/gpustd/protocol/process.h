@@ -11,8 +11,8 @@ namespace gpustd::protocol {
 // device timer, measured by one round trip and refreshed when it is older
 // than clock_refresh_ns (time/chrono.h).
 struct clock_cache {
-  std::int64_t offset_ns;    // host realtime - device timer, at the last measurement
-  std::uint64_t synced_at;   // device timer of that measurement; 0: never measured
+  std::int64_t offset_ns;    // host realtime - device timer, at the last measurement; 0: never measured
+  std::uint64_t synced_at;   // device timer of that measurement
   std::uint32_t refreshing;  // 1 while one thread measures (the others keep the old offset)
   std::uint32_t reserved;
 };

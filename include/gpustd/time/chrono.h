@@ -69,7 +69,47 @@ inline std::int64_t host_system_ns() {
       .count();
 }
 
-// The device's view of CLOCK_REALTIME (see the top of this file).
+// Measures the offset (slow path of device_system_ns): one thread at a time;
+// the others keep the offset they have, or wait for the first one.
+GPUSTD_NOINLINE std::int64_t refresh_system_offset(protocol::clock_cache& c) {
+  std::uint32_t idle = 0;
+  if (platform::compare_exchange_acquire_device(c.refreshing, idle, 1u)) {
+    const std::uint64_t at = platform::load_relaxed_device(c.synced_at);  // someone may have just measured
+    if (platform::load_relaxed_device(c.offset_ns) == 0 || platform::timer_ns() - at > protocol::clock_refresh_ns) {
+      // The host reads its clock somewhere in [t0, t1]: assume the middle,
+      // so the error is at most half the round trip. The first trip may
+      // find the host's server asleep (a slow, lopsided trip); the next
+      // finds it awake: keep the shortest of three.
+      std::uint64_t best_trip = ~0ull;
+      std::int64_t best_offset = 0;
+      for (int i = 0; i < 3; ++i) {
+        const std::uint64_t t0 = platform::timer_ns();
+        const auto host = call<process_calls::gpustd_realtime_ns>();
+        const std::uint64_t t1 = platform::timer_ns();
+        if (!host) break;
+        if (t1 - t0 < best_trip) {
+          best_trip = t1 - t0;
+          best_offset = host.value() - static_cast<std::int64_t>(t0 + (t1 - t0) / 2);
+        }
+      }
+      if (best_trip != ~0ull) {
+        // Each word is whole on its own: a reader that sees a new offset
+        // with an old time only refreshes again; 0 means "never measured".
+        platform::store_relaxed_device(c.offset_ns, best_offset ? best_offset : 1);
+        platform::store_relaxed_device(c.synced_at, platform::timer_ns());
+      }
+    }
+    platform::store_release_device(c.refreshing, 0u);
+  }
+  std::int64_t offset;
+  while ((offset = platform::load_relaxed_device(c.offset_ns)) == 0 &&
+         platform::load_acquire_device(c.refreshing) != 0)
+    platform::short_sleep(200);
+  return offset;  // 0: the host did not answer
+}
+
+// The device's view of CLOCK_REALTIME (see the top of this file). The fast
+// path is the timer and two independent relaxed loads (issued together).
 GPUSTD_NOINLINE std::int64_t device_system_ns() {
   protocol::process_state* p = protocol::channel().process;
   if (!p) {  // no runtime: the CPU backend asks the host's clock; a GPU has only its timer
@@ -80,43 +120,12 @@ GPUSTD_NOINLINE std::int64_t device_system_ns() {
 #endif
   }
   protocol::clock_cache& c = p->clock;
-  std::uint64_t at = platform::load_acquire_device(c.synced_at);
-  if (at == 0 || platform::timer_ns() - at > protocol::clock_refresh_ns) {
-    std::uint32_t idle = 0;
-    if (platform::compare_exchange_acquire_device(c.refreshing, idle, 1u)) {
-      at = platform::load_acquire_device(c.synced_at);  // someone may have just measured
-      if (at == 0 || platform::timer_ns() - at > protocol::clock_refresh_ns) {
-        // The host reads its clock somewhere in [t0, t1]: assume the middle,
-        // so the error is at most half the round trip. The first trip may
-        // find the host's server asleep (a slow, lopsided trip); the second
-        // finds it awake: keep the shorter of a few.
-        std::uint64_t best_trip = ~0ull;
-        std::int64_t best_offset = 0;
-        for (int i = 0; i < 3; ++i) {
-          const std::uint64_t t0 = platform::timer_ns();
-          const auto host = call<process_calls::gpustd_realtime_ns>();
-          const std::uint64_t t1 = platform::timer_ns();
-          if (!host) break;
-          if (t1 - t0 < best_trip) {
-            best_trip = t1 - t0;
-            best_offset = host.value() - static_cast<std::int64_t>(t0 + (t1 - t0) / 2);
-          }
-        }
-        if (best_trip != ~0ull) {
-          platform::store_relaxed_device(c.offset_ns, best_offset);
-          const std::uint64_t now = platform::timer_ns();
-          platform::store_release_device(c.synced_at, now ? now : 1);  // publishes offset_ns
-        }
-      }
-      platform::store_release_device(c.refreshing, 0u);
-    }
-    // Never measured yet: wait for the thread that measures (or gave up).
-    while ((at = platform::load_acquire_device(c.synced_at)) == 0 &&
-           platform::load_acquire_device(c.refreshing) != 0)
-      platform::short_sleep(200);
-    if (at == 0) return static_cast<std::int64_t>(platform::timer_ns());  // the host did not answer
-  }
-  return static_cast<std::int64_t>(platform::timer_ns()) + platform::load_relaxed_device(c.offset_ns);
+  const std::uint64_t t = platform::timer_ns();
+  std::int64_t offset = platform::load_relaxed_device(c.offset_ns);
+  const std::uint64_t at = platform::load_relaxed_device(c.synced_at);
+  if (offset != 0 && t - at <= protocol::clock_refresh_ns) return static_cast<std::int64_t>(t) + offset;
+  offset = refresh_system_offset(c);
+  return static_cast<std::int64_t>(platform::timer_ns()) + offset;
 }
 
 }  // namespace detail
