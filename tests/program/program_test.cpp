@@ -167,6 +167,21 @@ TEST(Program, DeviceFaultIsReportedAfterTheOutput) {
   for (int t = 0; t < 8; ++t) EXPECT_TRUE(seen.count("before trap " + std::to_string(t))) << o.out;
 }
 
+#ifdef PROGRAM_ON_GPU
+TEST(Program, IllegalAddressIsReportedAfterTheOutput) {
+  const auto o = run({PROGRAM, "--gpustd-threads=8", "illegal"});
+  EXPECT_EQ(o.code, 139) << o.err;
+  EXPECT_NE(o.err.find("cudaErrorIllegalAddress"), std::string::npos) << o.err;
+  for (int t = 0; t < 8; ++t) EXPECT_TRUE(has_line(o.out, "before fault " + std::to_string(t))) << o.out;
+}
+#endif
+
+TEST(Program, WithoutAMainItSaysSo) {
+  const auto o = run({NO_MAIN_PROGRAM});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("this program has no GPUSTD_MAIN"), std::string::npos) << o.err;
+}
+
 TEST(Program, BarrierSpansEveryBlock) {
   const auto o = run({PROGRAM, "--gpustd-blocks=4", "--gpustd-threads=64", "barrier"});
   ASSERT_EQ(o.code, 0) << o.err;

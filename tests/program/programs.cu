@@ -64,6 +64,12 @@ GPUSTD_MAIN(int argc, char** argv) {
     if (rank == 0) __trap();
     return 0;
   }
+  if (is(mode, "illegal")) {  // an illegal address (GPU only: on the CPU backend it is a real segfault)
+    gpustd::println("before fault {}", rank);
+    gpustd::this_thread::sleep_for(gpustd::chrono::milliseconds(20));
+    if (rank == 0) *reinterpret_cast<volatile int*>(static_cast<unsigned long long>(argc) * 8) = 1;
+    return 0;
+  }
   if (is(mode, "barrier")) {  // rounds of write, barrier, check the neighbour's write
     const unsigned n = gpustd::program::size();
     for (int round = 1; round <= 50; ++round) {
