@@ -197,7 +197,7 @@ GPUSTD_INLINE void give_back_future_cell(std::uint32_t index) {
 template <class R>
 class hostcall_future {
  public:
-  GPUSTD_INLINE hostcall_future() = default;
+  hostcall_future() = default;
   GPUSTD_INLINE hostcall_future(std::uint32_t cell, int local_error) : cell_(cell), error_(local_error), valid_(true) {}
   // A future whose call already finished (no free cell: it was made blocking).
   GPUSTD_INLINE explicit hostcall_future(const call_result<R>& done) : done_(done), valid_(true), finished_(true) {}

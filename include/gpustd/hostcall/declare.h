@@ -35,7 +35,7 @@ struct in_span {
   static_assert(std::is_trivially_copyable_v<T>, "in_span elements must be trivially copyable");
   const T* data = nullptr;
   std::uint64_t size = 0;
-  GPUSTD_HOST_DEVICE constexpr in_span() = default;
+  constexpr in_span() = default;
   GPUSTD_HOST_DEVICE constexpr in_span(const T* p, std::uint64_t n) : data(p), size(n) {}
 };
 
@@ -45,7 +45,7 @@ struct out_span {
   static_assert(std::is_trivially_copyable_v<T>, "out_span elements must be trivially copyable");
   T* data = nullptr;
   std::uint64_t size = 0;
-  GPUSTD_HOST_DEVICE constexpr out_span() = default;
+  constexpr out_span() = default;
   GPUSTD_HOST_DEVICE constexpr out_span(T* p, std::uint64_t n) : data(p), size(n) {}
 };
 

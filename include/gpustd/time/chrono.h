@@ -13,7 +13,8 @@
 // than 50 ms,
 // so it follows the host's clock (NTP included) without drift. The offset
 // lives in the runtime's process block; threads that find it fresh pay no
-// round trip. Host code gets the host's clocks.
+// round trip, and each thread keeps its own copy for a millisecond (read
+// from L1). Host code gets the host's clocks.
 //
 // duration, time_point, duration_cast and the usual duration types are
 // libcu++'s cuda::std::chrono in CUDA units and std::chrono on the CPU
@@ -108,8 +109,24 @@ GPUSTD_NOINLINE std::int64_t refresh_system_offset(protocol::clock_cache& c) {
   return offset;  // 0: the host did not answer
 }
 
+// This thread's own copy of the offset (protocol/process.h): only this
+// thread touches it while it runs, so plain loads and stores, which the L1
+// serves.
+GPUSTD_INLINE protocol::thread_clock& own_clock() {
+#if GPUSTD_BACKEND_CUDA
+  const protocol::channel_view& ch = protocol::channel();
+  const std::uint32_t i = platform::resident_warp_index() * warp_size + platform::lane_id();
+  return ch.thread_clocks[i < ch.errno_slots ? i : i % ch.errno_slots];
+#else
+  static thread_local protocol::thread_clock mine{};
+  return mine;
+#endif
+}
+
 // The device's view of CLOCK_REALTIME (see the top of this file). The fast
-// path is the timer and two independent relaxed loads (issued together).
+// path is the timer and this thread's own copy of the offset (in L1); every
+// millisecond the copy is taken again from the shared cache (two relaxed
+// loads at device scope), every 50 ms the shared cache is measured again.
 GPUSTD_NOINLINE std::int64_t device_system_ns() {
   protocol::process_state* p = protocol::channel().process;
   if (!p) {  // no runtime: the CPU backend asks the host's clock; a GPU has only its timer
@@ -119,13 +136,20 @@ GPUSTD_NOINLINE std::int64_t device_system_ns() {
     return host_system_ns();
 #endif
   }
-  protocol::clock_cache& c = p->clock;
   const std::uint64_t t = platform::timer_ns();
+  protocol::thread_clock& mine = own_clock();
+  if (mine.offset_ns != 0 && t - mine.copied_at < protocol::thread_clock_refresh_ns)
+    return static_cast<std::int64_t>(t) + mine.offset_ns;
+  protocol::clock_cache& c = p->clock;
   std::int64_t offset = platform::load_relaxed_device(c.offset_ns);
   const std::uint64_t at = platform::load_relaxed_device(c.synced_at);
-  if (offset != 0 && t - at <= protocol::clock_refresh_ns) return static_cast<std::int64_t>(t) + offset;
+  if (offset != 0 && t - at <= protocol::clock_refresh_ns) {
+    mine = {offset, t};
+    return static_cast<std::int64_t>(t) + offset;
+  }
   offset = refresh_system_offset(c);
-  return static_cast<std::int64_t>(platform::timer_ns()) + offset;
+  mine = {offset, platform::timer_ns()};
+  return static_cast<std::int64_t>(mine.copied_at) + offset;
 }
 
 }  // namespace detail
