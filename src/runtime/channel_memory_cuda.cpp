@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "channel_memory.h"
+#include "gpustd/protocol/process.h"
 #include "gpustd/runtime/runtime.h"
 
 namespace gpustd::detail {
