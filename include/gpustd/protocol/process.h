@@ -22,7 +22,7 @@ inline constexpr std::uint64_t clock_refresh_ns = 50'000'000;  // 50 ms
 // table, indexed the same way; a thread_local on the CPU backend), read with
 // plain loads that stay in the SM's L1, and copied again from clock_cache
 // when older than thread_clock_refresh_ns. offset 0: no copy.
-struct thread_clock {
+struct alignas(16) thread_clock {  // read in one 16-byte load
   std::int64_t offset_ns;
   std::uint64_t copied_at;  // device timer
 };

@@ -112,44 +112,56 @@ GPUSTD_NOINLINE std::int64_t refresh_system_offset(protocol::clock_cache& c) {
 // This thread's own copy of the offset (protocol/process.h): only this
 // thread touches it while it runs, so plain loads and stores, which the L1
 // serves.
-GPUSTD_INLINE protocol::thread_clock& own_clock() {
+GPUSTD_INLINE protocol::thread_clock* own_clock() {
 #if GPUSTD_BACKEND_CUDA
   const protocol::channel_view& ch = protocol::channel();
+  if (!ch.thread_clocks) return nullptr;  // no runtime
   const std::uint32_t i = platform::resident_warp_index() * warp_size + platform::lane_id();
-  return ch.thread_clocks[i < ch.errno_slots ? i : i % ch.errno_slots];
+  return &ch.thread_clocks[i < ch.errno_slots ? i : i % ch.errno_slots];
 #else
+  if (!protocol::channel().process) return nullptr;
   static thread_local protocol::thread_clock mine{};
-  return mine;
+  return &mine;
 #endif
 }
 
-// The device's view of CLOCK_REALTIME (see the top of this file). The fast
-// path is the timer and this thread's own copy of the offset (in L1); every
-// millisecond the copy is taken again from the shared cache (two relaxed
-// loads at device scope), every 50 ms the shared cache is measured again.
-GPUSTD_NOINLINE std::int64_t device_system_ns() {
+// The slow path of device_system_ns: no runtime, or this thread's copy of
+// the offset is older than a millisecond.
+GPUSTD_NOINLINE std::int64_t device_system_ns_slow(std::uint64_t t, protocol::thread_clock* mine) {
   protocol::process_state* p = protocol::channel().process;
-  if (!p) {  // no runtime: the CPU backend asks the host's clock; a GPU has only its timer
+  if (!p || !mine) {  // no runtime: the CPU backend asks the host's clock; a GPU has only its timer
 #if GPUSTD_BACKEND_CUDA
-    return static_cast<std::int64_t>(platform::timer_ns());
+    return static_cast<std::int64_t>(t);
 #else
     return host_system_ns();
 #endif
   }
-  const std::uint64_t t = platform::timer_ns();
-  protocol::thread_clock& mine = own_clock();
-  if (mine.offset_ns != 0 && t - mine.copied_at < protocol::thread_clock_refresh_ns)
-    return static_cast<std::int64_t>(t) + mine.offset_ns;
   protocol::clock_cache& c = p->clock;
   std::int64_t offset = platform::load_relaxed_device(c.offset_ns);
   const std::uint64_t at = platform::load_relaxed_device(c.synced_at);
   if (offset != 0 && t - at <= protocol::clock_refresh_ns) {
-    mine = {offset, t};
+    *mine = {offset, t};
     return static_cast<std::int64_t>(t) + offset;
   }
   offset = refresh_system_offset(c);
-  mine = {offset, platform::timer_ns()};
-  return static_cast<std::int64_t>(mine.copied_at) + offset;
+  *mine = {offset, platform::timer_ns()};
+  return static_cast<std::int64_t>(mine->copied_at) + offset;
+}
+
+// The device's view of CLOCK_REALTIME (see the top of this file). The fast
+// path, inlined: the timer and this thread's own copy of the offset, read
+// from L1 in one load, side by side. Every millisecond the copy is taken
+// again from the shared cache (two relaxed loads at device scope), every
+// 50 ms the shared cache is measured again.
+GPUSTD_INLINE std::int64_t device_system_ns() {
+  const std::uint64_t t = platform::timer_ns();
+  protocol::thread_clock* mine = own_clock();
+  if (mine) {
+    const protocol::thread_clock copy = *mine;
+    if (copy.offset_ns != 0 && t - copy.copied_at < protocol::thread_clock_refresh_ns)
+      return static_cast<std::int64_t>(t) + copy.offset_ns;
+  }
+  return device_system_ns_slow(t, mine);
 }
 
 }  // namespace detail
