@@ -148,7 +148,8 @@ TEST(Program, ExitFlushesOutputAndEndsWithTheCode) {
 TEST(Program, AbortAndAssertionNameTheirPlace) {
   auto o = run({PROGRAM, "--gpustd-threads=4", "abort"});
   EXPECT_EQ(o.code, 134);
-  EXPECT_NE(o.err.find("gpustd: abort() called (thread 1 of block 0)"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("programs.cu:"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find(": gpustd_program_main: abort() called (thread 1 of block 0)"), std::string::npos) << o.err;
   EXPECT_TRUE(has_line(o.out, "before abort 1")) << o.out;
   o = run({PROGRAM, "--gpustd-threads=4", "assert"});
   EXPECT_EQ(o.code, 134);

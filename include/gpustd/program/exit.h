@@ -1,7 +1,7 @@
 // Ending the program from device code, as C's exit and abort and assert:
 //
 //   gpustd::exit(2);                   // any thread; flushes, closes files, exits with 2
-//   gpustd::abort();                   // message with the thread's place, exit code 134
+//   gpustd::abort();                   // message with file, line, function, thread; exit code 134
 //   GPUSTD_ASSERT(n < limit);          // on failure: file, line, function, exit code 134
 //
 // exit asks the host to end the process: the host serves what was already
@@ -100,10 +100,13 @@ struct message {
   program_detail::end_without_runtime(code, nullptr);
 }
 
-// Ends the program with a message naming the calling thread, exit code 134.
-[[noreturn]] GPUSTD_NOINLINE void abort() {
+// Ends the program with exit code 134 after "FILE:LINE: FUNCTION: abort()
+// called (thread T of block B)" (the caller's place, through the default
+// arguments: call it as abort()).
+[[noreturn]] GPUSTD_NOINLINE void abort(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE(),
+                                        const char* function = __builtin_FUNCTION()) {
   program_detail::message m;
-  m.add("abort() called").add_place();
+  m.add(file).add(":").add(static_cast<long long>(line)).add(": ").add(function).add(": abort() called").add_place();
   program_detail::abort_with(m);
 }
 
