@@ -33,6 +33,9 @@ const char* const usage =
     "  --threads=N       threads per block (1 to 1024)\n"
     "  --arg-limit=B     device bytes for argv and the environment (default 4194304)\n"
     "  --cpu             run the CPU-backend build\n"
+    "  --trace           a line per hostcall on stderr: time, block, warp, lanes, operation,\n"
+    "                    arguments, result, host service time (GPUSTD_TRACE=1; =FILE for a file)\n"
+    "  --stats           at exit, per operation: requests, lanes, bytes, latency percentiles\n"
     "  --help            this text\n"
     "The program gets the host's rights: it may read and write what this user may\n"
     "(no sandbox yet). Exit code: the program's; 127 when PROGRAM is missing, 126 when\n"
@@ -95,8 +98,8 @@ int main(int argc, char** argv) {
     if (name == "--help") {
       std::fputs(usage, stdout);
       return 0;
-    } else if (name == "--cpu") {
-      ::setenv("GPUSTD_CPU", "1", 1);
+    } else if (name == "--cpu" || name == "--trace" || name == "--stats") {
+      ::setenv(name == "--cpu" ? "GPUSTD_CPU" : name == "--trace" ? "GPUSTD_TRACE" : "GPUSTD_STATS", "1", 1);
       continue;
     } else if (name == "--blocks") env = "GPUSTD_BLOCKS";
     else if (name == "--threads") env = "GPUSTD_THREADS";

@@ -44,6 +44,7 @@ struct options {
   std::string arg_limit;
   bool help = false;
   bool cpu = false;
+  bool trace = false, stats = false;
 };
 
 const char* const usage_text =
@@ -52,6 +53,8 @@ const char* const usage_text =
     "  --gpustd-threads=N      threads per block (1 to 1024)\n"
     "  --gpustd-arg-limit=B    device bytes for argv and the environment (default 4194304)\n"
     "  --gpustd-cpu            run the CPU-backend build (NAME_cpu beside this program)\n"
+    "  --gpustd-trace          a line per hostcall on stderr, as strace prints (GPUSTD_TRACE=1|FILE)\n"
+    "  --gpustd-stats          hostcall counts and latency percentiles at exit (GPUSTD_STATS=1)\n"
     "  --gpustd-help           this text\n"
     "Environment: GPUSTD_BLOCKS, GPUSTD_THREADS, GPUSTD_ARG_LIMIT, GPUSTD_CPU=1 (as the options).\n"
     "Exit code: the program's; 2 for a bad option or shape, 134 after abort() or a failed\n"
@@ -99,6 +102,8 @@ options parse(int argc, char** argv, std::vector<std::string>& program_args) {
     else if (name == "--gpustd-arg-limit") o.arg_limit = value;
     else if (name == "--gpustd-help") o.help = true;
     else if (name == "--gpustd-cpu") o.cpu = true;
+    else if (name == "--gpustd-trace") o.trace = true;
+    else if (name == "--gpustd-stats") o.stats = true;
     else fail(exit_usage, "unknown option " + std::string(a) + " (--gpustd-help lists them)");
     if ((name == "--gpustd-blocks" || name == "--gpustd-threads" || name == "--gpustd-arg-limit") && value.empty())
       fail(exit_usage, std::string(name) + " needs a value: " + std::string(name) + "=...");
@@ -125,6 +130,8 @@ std::string self_path() {
   if (!o.blocks.empty()) ::setenv("GPUSTD_BLOCKS", o.blocks.c_str(), 1);
   if (!o.threads.empty()) ::setenv("GPUSTD_THREADS", o.threads.c_str(), 1);
   if (!o.arg_limit.empty()) ::setenv("GPUSTD_ARG_LIMIT", o.arg_limit.c_str(), 1);
+  if (o.trace) ::setenv("GPUSTD_TRACE", "1", 0);
+  if (o.stats) ::setenv("GPUSTD_STATS", "1", 0);
   ::execv(cpu.c_str(), argv);
   fail(exit_failure, "cannot run " + cpu + ": " + std::strerror(errno));
 }
@@ -190,6 +197,8 @@ int run(int argc, char** argv) {
   const shape s = resolve_shape(o, dev, r.entry);
 
   runtime_options ro;
+  ro.trace = o.trace;  // (GPUSTD_TRACE and GPUSTD_STATS are read by the runtime itself)
+  ro.stats = o.stats;
   if (!o.arg_limit.empty() && !parse_count(o.arg_limit, ro.max_argument_bytes))
     fail(exit_usage, "--gpustd-arg-limit: not a byte count: " + o.arg_limit);
   std::unique_ptr<runtime> rt;

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include <fcntl.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "program_access.h"
 #include "runtime_log.h"
 #include "server.h"
+#include "tracer.h"
 
 namespace gpustd {
 
@@ -36,6 +38,16 @@ std::atomic<runtime*> current_runtime{nullptr};  // acq_rel exchange: one runtim
 runtime_options resolve(runtime_options o) {
   if (o.server_threads == 0) o.server_threads = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
   if (o.pool_threads == 0) o.pool_threads = 1;
+  if (const char* t = std::getenv("GPUSTD_TRACE"); t && *t && std::strcmp(t, "0") != 0) {
+    o.trace = true;
+    if (std::strcmp(t, "1") != 0) {  // a file name
+      o.trace_fd = ::open(t, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (o.trace_fd < 0)
+        throw runtime_error(std::string("gpustd::runtime: GPUSTD_TRACE: cannot open ") + t + ": " + std::strerror(errno));
+    }
+  }
+  if (const char* t = std::getenv("GPUSTD_STATS"); t && *t && std::strcmp(t, "0") != 0) o.stats = true;
+  if (o.trace_fd < 0) o.trace_fd = o.log_fd;
   if (o.io_threads == 0) o.io_threads = 1;
   if (o.max_open_files == 0 || o.max_open_files > 65535 - 3)
     throw runtime_error("gpustd::runtime: max_open_files must be 1 to 65532");
@@ -61,6 +73,7 @@ struct runtime::impl {
   detail::file_service files;
   detail::handler_table handlers;
   detail::blocking_pool pool;
+  std::unique_ptr<detail::tracer> trace;  // null when off; outlives the server, which calls it
   detail::server srv;
 
   explicit impl(runtime_options o)
@@ -74,6 +87,23 @@ struct runtime::impl {
         pool(options.pool_threads),
         srv(memory->host(), handlers, pool, log, options.reassembly_budget_bytes) {}
 
+  // A name for the trace: the built-in operations', the typed hostcalls'.
+  std::string op_name(std::uint16_t op) {
+    static const char* const builtin[] = {"invalid", "null_call", "write", "console", "stdin_read", "file_open",
+                                          "file_close", "file_io", "file_seek", "file_stat", "path_op", "dir_read",
+                                          "file_scan"};
+    if (op < sizeof builtin / sizeof builtin[0]) return builtin[op];
+    if (protocol::is_typed_async(op)) {
+      std::lock_guard lk(hostcalls_lock);
+      if (auto it = hostcall_names.find(static_cast<std::uint16_t>(op - 1)); it != hostcall_names.end())
+        return it->second + " (async)";
+    } else {
+      std::lock_guard lk(hostcalls_lock);
+      if (auto it = hostcall_names.find(op); it != hostcall_names.end()) return it->second;
+    }
+    return "op " + std::to_string(op);
+  }
+
   // gpustd::exit / abort from device code: serve what was sent before (for
   // a bounded time: a warp that never stops sending cannot hold the exit
   // up), flush, close the program's files, end the process.
@@ -82,6 +112,7 @@ struct runtime::impl {
     while (!srv.quiet(1) && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     console.flush_all();
+    if (trace) trace->print_stats();
     if (!message.empty()) {
       std::string line = "gpustd: " + std::string(message) + "\n";
       for (std::size_t off = 0; off < line.size();) {
@@ -150,6 +181,12 @@ runtime::runtime(const runtime_options& options) {
           }
         },
         [](std::uint16_t op) { return protocol::is_typed_async(op); });
+    if (impl_->options.trace || impl_->options.stats) {
+      impl_->trace = std::make_unique<detail::tracer>(impl_->options.trace_fd, impl_->options.trace,
+                                                      impl_->options.stats,
+                                                      [im = impl_.get()](std::uint16_t op) { return im->op_name(op); });
+      impl_->srv.set_tracer(impl_->trace.get());
+    }
     impl_->srv.start(impl_->options.server_threads, impl_->options.spin_us, impl_->options.max_sleep_us);
     impl_->memory->publish();
   } catch (...) {
@@ -169,6 +206,7 @@ runtime::~runtime() {
   impl_->srv.stop();
   impl_->pool.shutdown();  // pool jobs use the server: finish them while it exists
   impl_->files.close_all();  // what the device left open
+  if (impl_->trace) impl_->trace->print_stats();
   impl_.reset();
   current_runtime.store(nullptr, std::memory_order_release);
 }

@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include <bit>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -338,6 +340,15 @@ void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header
 }
 
 void server::run_handler(const handler_entry& e, request& r, counters& c) {
+  const std::uint64_t t0 = tracer_ ? tracer::now_ns() : 0;
+  struct traced {  // records the request however the handler ends
+    tracer* t;
+    request& r;
+    std::uint64_t t0;
+    ~traced() {
+      if (t) t->record(r, t0, tracer::now_ns());
+    }
+  } trace_on_exit{tracer_, r, t0};
   try {
     e.fn(r);
   } catch (const std::exception& ex) {
@@ -394,6 +405,9 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
               "unknown operation " + std::to_string(h.op) + " requested by block " + std::to_string(h.block) +
                   " warp " + std::to_string(h.warp) + "; answered with ENOSYS");
     answer_error(s, last_seq, h, status_unknown_op);
+    if (tracer_)
+      tracer_->record_refused(h.op, h.block, h.warp, static_cast<unsigned>(std::popcount(h.mask)), status_unknown_op,
+                              "no handler");
     return;
   }
   if (e->kind == handler_kind::blocking) {

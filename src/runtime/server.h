@@ -19,6 +19,7 @@
 #include "handler_table.h"
 #include "gpustd/runtime/runtime.h"
 #include "runtime_log.h"
+#include "tracer.h"
 
 namespace gpustd::detail {
 
@@ -31,6 +32,9 @@ class server {
   server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log,
          std::uint64_t reassembly_budget = 1ull << 30);
   ~server();  // stops the threads
+
+  // Traces every request served from now on (null: none). Before start().
+  void set_tracer(tracer* t) noexcept { tracer_ = t; }
 
   // Starts `threads` polling threads (0: none; the owner then calls poll()).
   void start(unsigned threads, unsigned spin_us, unsigned max_sleep_us);
@@ -81,6 +85,7 @@ class server {
   handler_table& handlers_;
   blocking_pool& pool_;
   runtime_log& log_;
+  tracer* tracer_ = nullptr;
   // Hot, dense, scanned on every poll: the newest sequence number served per
   // slot (written by the owning thread, release) and whether a blocking
   // handler holds the slot (set by the owner, cleared by the pool, release).

@@ -46,6 +46,13 @@ struct runtime_options {
   std::uint64_t max_argument_bytes = 4u << 20;
   // Where the runtime reports problems (each kind once).
   int log_fd = 2;
+  // A line per request served (as strace prints), and a table of counts and
+  // latency percentiles per operation when the runtime ends, to trace_fd
+  // (-1: log_fd). The environment turns them on too: GPUSTD_TRACE=1 (or
+  // =FILE, appended to), GPUSTD_STATS=1 (docs/tracing.md). Off: free.
+  bool trace = false;
+  bool stats = false;
+  int trace_fd = -1;
   // After the last request, how long a server thread keeps polling before it
   // starts to sleep (microseconds); its sleeps then double up to max_sleep_us.
   unsigned spin_us = 2000;
