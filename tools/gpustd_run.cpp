@@ -33,12 +33,17 @@ const char* const usage =
     "  --threads=N       threads per block (1 to 1024)\n"
     "  --arg-limit=B     device bytes for argv and the environment (default 4194304)\n"
     "  --cpu             run the CPU-backend build\n"
+    "  --dir=PATH        sandbox: the program may read and write beneath PATH (repeatable)\n"
+    "  --ro-dir=PATH     sandbox: the program may read beneath PATH (repeatable)\n"
+    "  --max-write=B     bytes the program may write to files in all (EDQUOT beyond)\n"
+    "  --max-open-files=N  descriptors the program may hold open at once (EMFILE beyond)\n"
     "  --trace           a line per hostcall on stderr: time, block, warp, lanes, operation,\n"
     "                    arguments, result, host service time (GPUSTD_TRACE=1; =FILE for a file)\n"
     "  --stats           at exit, per operation: requests, lanes, bytes, latency percentiles\n"
     "  --help            this text\n"
-    "The program gets the host's rights: it may read and write what this user may\n"
-    "(no sandbox yet). Exit code: the program's; 127 when PROGRAM is missing, 126 when\n"
+    "Default: without --dir or --ro-dir the program has the rights of the user who runs\n"
+    "it; with them it may reach only those trees (no .., symlink or /proc escape;\n"
+    "docs/security.md). It has no network (gpustd has no sockets yet). Exit code: the program's; 127 when PROGRAM is missing, 126 when\n"
     "it cannot be executed, 2 for bad options or a file that is not a gpustd program.\n";
 
 [[noreturn]] void fail(int code, const std::string& m) {
@@ -101,7 +106,15 @@ int main(int argc, char** argv) {
     } else if (name == "--cpu" || name == "--trace" || name == "--stats") {
       ::setenv(name == "--cpu" ? "GPUSTD_CPU" : name == "--trace" ? "GPUSTD_TRACE" : "GPUSTD_STATS", "1", 1);
       continue;
-    } else if (name == "--blocks") env = "GPUSTD_BLOCKS";
+    } else if (name == "--dir" || name == "--ro-dir") {
+      if (value.empty()) fail(exit_usage, std::string(name) + " needs a value: " + std::string(name) + "=PATH");
+      const char* var = name == "--dir" ? "GPUSTD_DIRS" : "GPUSTD_RO_DIRS";
+      const char* before = std::getenv(var);
+      ::setenv(var, (before && *before ? std::string(before) + ":" + value : value).c_str(), 1);
+      continue;
+    } else if (name == "--max-write") env = "GPUSTD_MAX_WRITE";
+    else if (name == "--max-open-files") env = "GPUSTD_MAX_OPEN_FILES";
+    else if (name == "--blocks") env = "GPUSTD_BLOCKS";
     else if (name == "--threads") env = "GPUSTD_THREADS";
     else if (name == "--arg-limit") env = "GPUSTD_ARG_LIMIT";
     else fail(exit_usage, "unknown option " + std::string(a) + "\n" + usage);

@@ -45,6 +45,8 @@ struct options {
   bool help = false;
   bool cpu = false;
   bool trace = false, stats = false;
+  std::vector<std::string> dirs, ro_dirs;  // the sandbox; none given: the user's rights
+  std::string max_write, max_open;
 };
 
 const char* const usage_text =
@@ -53,10 +55,17 @@ const char* const usage_text =
     "  --gpustd-threads=N      threads per block (1 to 1024)\n"
     "  --gpustd-arg-limit=B    device bytes for argv and the environment (default 4194304)\n"
     "  --gpustd-cpu            run the CPU-backend build (NAME_cpu beside this program)\n"
+"  --gpustd-dir=PATH       sandbox: the program may read and write beneath PATH (repeatable)\n"
+    "  --gpustd-ro-dir=PATH    sandbox: the program may read beneath PATH (repeatable)\n"
+    "  --gpustd-max-write=B    bytes the program may write to files in all\n"
+    "  --gpustd-max-open-files=N  descriptors open at once (default 1024)\n"
+    "                          Without --gpustd-dir or --gpustd-ro-dir the program has the rights of the\n"
+    "                          user who runs it; with them it reaches nothing else (docs/security.md).\n"
     "  --gpustd-trace          a line per hostcall on stderr, as strace prints (GPUSTD_TRACE=1|FILE)\n"
     "  --gpustd-stats          hostcall counts and latency percentiles at exit (GPUSTD_STATS=1)\n"
     "  --gpustd-help           this text\n"
-    "Environment: GPUSTD_BLOCKS, GPUSTD_THREADS, GPUSTD_ARG_LIMIT, GPUSTD_CPU=1 (as the options).\n"
+    "Environment: GPUSTD_BLOCKS, GPUSTD_THREADS, GPUSTD_ARG_LIMIT, GPUSTD_CPU=1, GPUSTD_DIRS and\n"
+    "GPUSTD_RO_DIRS (colon-separated), GPUSTD_MAX_WRITE, GPUSTD_MAX_OPEN_FILES (as the options).\n"
     "Exit code: the program's; 2 for a bad option or shape, 134 after abort() or a failed\n"
     "assertion, 139 when the program faults on the device, 1 when the runtime cannot start.\n";
 
@@ -85,6 +94,17 @@ options parse(int argc, char** argv, std::vector<std::string>& program_args) {
   o.threads = take_env("GPUSTD_THREADS");
   o.arg_limit = take_env("GPUSTD_ARG_LIMIT");
   o.cpu = take_env("GPUSTD_CPU") == "1";
+  const auto split = [](const std::string& list, std::vector<std::string>& into) {
+    for (std::size_t i = 0; i < list.size();) {
+      const std::size_t j = std::min(list.find(':', i), list.size());
+      if (j > i) into.push_back(list.substr(i, j - i));
+      i = j + 1;
+    }
+  };
+  split(take_env("GPUSTD_DIRS"), o.dirs);
+  split(take_env("GPUSTD_RO_DIRS"), o.ro_dirs);
+  o.max_write = take_env("GPUSTD_MAX_WRITE");
+  o.max_open = take_env("GPUSTD_MAX_OPEN_FILES");
   program_args.emplace_back(argc > 0 ? argv[0] : "program");
   bool options_end = false;
   for (int i = 1; i < argc; ++i) {
@@ -103,9 +123,16 @@ options parse(int argc, char** argv, std::vector<std::string>& program_args) {
     else if (name == "--gpustd-help") o.help = true;
     else if (name == "--gpustd-cpu") o.cpu = true;
     else if (name == "--gpustd-trace") o.trace = true;
+    else if (name == "--gpustd-dir") o.dirs.push_back(value);
+    else if (name == "--gpustd-ro-dir") o.ro_dirs.push_back(value);
+    else if (name == "--gpustd-max-write") o.max_write = value;
+    else if (name == "--gpustd-max-open-files") o.max_open = value;
     else if (name == "--gpustd-stats") o.stats = true;
     else fail(exit_usage, "unknown option " + std::string(a) + " (--gpustd-help lists them)");
-    if ((name == "--gpustd-blocks" || name == "--gpustd-threads" || name == "--gpustd-arg-limit") && value.empty())
+    if ((name == "--gpustd-blocks" || name == "--gpustd-threads" || name == "--gpustd-arg-limit" ||
+         name == "--gpustd-dir" || name == "--gpustd-ro-dir" || name == "--gpustd-max-write" ||
+         name == "--gpustd-max-open-files") &&
+        value.empty())
       fail(exit_usage, std::string(name) + " needs a value: " + std::string(name) + "=...");
   }
   return o;
@@ -131,6 +158,15 @@ std::string self_path() {
   if (!o.threads.empty()) ::setenv("GPUSTD_THREADS", o.threads.c_str(), 1);
   if (!o.arg_limit.empty()) ::setenv("GPUSTD_ARG_LIMIT", o.arg_limit.c_str(), 1);
   if (o.trace) ::setenv("GPUSTD_TRACE", "1", 0);
+  const auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& d : v) s += (s.empty() ? "" : ":") + d;
+    return s;
+  };
+  if (!o.dirs.empty()) ::setenv("GPUSTD_DIRS", join(o.dirs).c_str(), 1);
+  if (!o.ro_dirs.empty()) ::setenv("GPUSTD_RO_DIRS", join(o.ro_dirs).c_str(), 1);
+  if (!o.max_write.empty()) ::setenv("GPUSTD_MAX_WRITE", o.max_write.c_str(), 1);
+  if (!o.max_open.empty()) ::setenv("GPUSTD_MAX_OPEN_FILES", o.max_open.c_str(), 1);
   if (o.stats) ::setenv("GPUSTD_STATS", "1", 0);
   ::execv(cpu.c_str(), argv);
   fail(exit_failure, "cannot run " + cpu + ": " + std::strerror(errno));
@@ -199,6 +235,17 @@ int run(int argc, char** argv) {
   runtime_options ro;
   ro.trace = o.trace;  // (GPUSTD_TRACE and GPUSTD_STATS are read by the runtime itself)
   ro.stats = o.stats;
+  ro.sandbox.enabled = !o.dirs.empty() || !o.ro_dirs.empty();
+  ro.sandbox.write_dirs = o.dirs;
+  ro.sandbox.read_dirs = o.ro_dirs;
+  if (!o.max_write.empty() && !parse_count(o.max_write, ro.sandbox.max_bytes_written))
+    fail(exit_usage, "--gpustd-max-write: not a byte count: " + o.max_write);
+  if (!o.max_open.empty()) {
+    std::uint64_t n = 0;
+    if (!parse_count(o.max_open, n) || n == 0 || n > 65532)
+      fail(exit_usage, "--gpustd-max-open-files: not a count from 1 to 65532: " + o.max_open);
+    ro.max_open_files = static_cast<unsigned>(n);
+  }
   if (!o.arg_limit.empty() && !parse_count(o.arg_limit, ro.max_argument_bytes))
     fail(exit_usage, "--gpustd-arg-limit: not a byte count: " + o.arg_limit);
   std::unique_ptr<runtime> rt;

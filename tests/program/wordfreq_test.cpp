@@ -176,4 +176,21 @@ TEST_F(Wordfreq, MissingFileAndBadOptionsExitNonZeroWithAMessage) {
   EXPECT_NE(o.err.find("WORDFREQ_TOP"), std::string::npos);
 }
 
+TEST_F(Wordfreq, TheSandboxHoldsWhatTheCommandLineGrants) {
+  const std::string f = write("in.txt", "a b a\n");
+  // Read-only: the input is read, the CSV beside it is refused.
+  auto o = shell(std::string(WORDFREQ) + " --gpustd-ro-dir=" + dir_ + " -o " + dir_ + "/c.csv " + f);
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find(dir_ + "/c.csv: Permission denied"), std::string::npos) << o.err;
+  EXPECT_NE(o.out.find("    1             2  a"), std::string::npos) << o.out;
+  // Outside every granted directory: refused before any work.
+  o = shell(std::string(WORDFREQ) + " --gpustd-dir=" + dir_ + " -o - /etc/hostname");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("/etc/hostname: Permission denied"), std::string::npos) << o.err;
+  // Read-write: the CSV is written.
+  o = shell(std::string(WORDFREQ) + " --gpustd-dir=" + dir_ + " -o " + dir_ + "/c.csv " + f);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(slurp(dir_ + "/c.csv").size(), std::string("word,count\na,2\nb,1\n").size());
+}
+
 }  // namespace

@@ -2,8 +2,29 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace gpustd {
+
+// What device code may reach on the host (docs/security.md), in the manner
+// of WASI's preopened directories. Off by default: an embedded runtime gives
+// device code the host process's own rights.
+struct sandbox_options {
+  bool enabled = false;
+  // Directories whose trees device code may read (open for reading, stat,
+  // list) and may also write (create, write, remove, rename). Paths outside
+  // all of them are refused with EACCES; resolution never leaves the
+  // directory that a path names (no "..", absolute symlink, symlink
+  // pointing outside or /proc magic link gets through: EACCES too).
+  std::vector<std::string> read_dirs;
+  std::vector<std::string> write_dirs;
+  // Sockets (gpustd has none yet: recorded for when it does).
+  bool network = false;
+  // Bytes device code may write to files in all (0: no limit); beyond it
+  // writes fail with EDQUOT.
+  std::uint64_t max_bytes_written = 0;
+};
 
 struct runtime_options {
   // Threads that poll the channel. 0: half the hardware threads, 1 to 8.
@@ -31,6 +52,8 @@ struct runtime_options {
   int stdin_fd = 0;
   // Files. Descriptors the device may hold open at once (EMFILE beyond).
   unsigned max_open_files = 1024;
+  // Which files device code may reach (see sandbox_options).
+  sandbox_options sandbox;
   // Host threads that move bulk transfers (reads and writes of device global
   // memory of protocol::bulk_min_bytes or more), chunk by chunk in parallel,
   // and the chunk size. Each thread holds one chunk of pinned staging,

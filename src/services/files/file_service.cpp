@@ -39,6 +39,7 @@ file_service::file_service(const runtime_options& options, device_memory& memory
     : options_(options),
       memory_(memory),
       log_(log),
+      sandbox_(options.sandbox),
       table_(options.max_open_files),
       mover_(memory, options.io_threads, options.bulk_chunk_bytes) {}
 
@@ -60,12 +61,20 @@ void file_service::handle_open(request& r) {
       r.set_result(i, -EINVAL);
       continue;
     }
+    // Opening to write, or to create or truncate, needs a writable place.
+    const bool write = (a.flags & O_ACCMODE) != O_RDONLY || (a.flags & (O_CREAT | O_TRUNC | O_APPEND));
+    sandbox::place where;
+    if (const int e = sandbox_.resolve(p, write, where)) {
+      r.set_result(i, -e);
+      continue;
+    }
     auto f = std::make_shared<open_file>();
     f->path.assign(p);
     f->flags = a.flags;
-    f->host_fd = ::open(f->path.c_str(), a.flags | O_CLOEXEC, static_cast<mode_t>(a.mode & 07777));
+    f->host_fd = sandbox::open_at(where, a.flags, a.mode & 07777);
     if (f->host_fd < 0) {
-      r.set_result(i, -errno);
+      r.set_result(i, f->host_fd);
+      f->host_fd = -1;
       continue;
     }
     struct stat st{};
@@ -94,6 +103,7 @@ void file_service::handle_close(request& r) {
 
 std::int64_t file_service::write_bytes(open_file& f, const unsigned char* p, std::size_t n, bool positioned,
                                        std::int64_t at) {
+  if (!sandbox_.charge_write(n)) return -EDQUOT;
   std::size_t done = 0;
   while (done < n) {
     ssize_t w;
@@ -177,6 +187,7 @@ std::int64_t file_service::bulk(open_file& f, const io_args& a) {
   bulk_mover::transfer t;
   t.host_fd = f.host_fd;
   t.write = a.direction == io_direction::write;
+  if (t.write && !sandbox_.charge_write(a.length)) return -EDQUOT;
   t.address = a.address;
   t.length = a.length;
   if (a.flags & io_positioned) {
@@ -277,6 +288,10 @@ void file_service::write_group(request& r, unsigned first, unsigned last, open_f
   for (unsigned v = 0; v < count; ++v) total += iov[v].iov_len;
   std::size_t done = 0;
   int err = 0;
+  if (!sandbox_.charge_write(total)) {
+    err = EDQUOT;
+    total = 0;  // nothing goes out
+  }
   {
     std::lock_guard lk(f.lock);
     const bool at_offset = f.seekable && !(f.flags & O_APPEND);

@@ -13,6 +13,7 @@
 #include "../../runtime/runtime_log.h"
 #include "bulk_mover.h"
 #include "fd_table.h"
+#include "sandbox.h"
 #include "gpustd/protocol/files.h"
 #include "gpustd/runtime/options.h"
 
@@ -55,6 +56,7 @@ class file_service {
   const runtime_options& options_;
   device_memory& memory_;
   runtime_log& log_;
+  sandbox sandbox_;
   fd_table table_;
   bulk_mover mover_;
 };

@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <system_error>
+#include <string>
+#include <vector>
 
 #include "file_service.h"
 #include "stat_convert.h"
@@ -16,42 +16,159 @@
 namespace gpustd::detail {
 
 using namespace protocol;
-namespace fs = std::filesystem;
 
 namespace {
 
-int errno_of(const std::error_code& ec) {
-  if (!ec) return 0;
-  if (ec.category() == std::generic_category() || ec.category() == std::system_category()) return ec.value();
-  return EIO;
-}
+// A descriptor closed at the end of its scope.
+struct fd_guard {
+  int fd;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
 
-std::int64_t stat_path(request& r, unsigned rank, const std::string& p, bool follow) {
+std::int64_t stat_place(request& r, unsigned rank, const sandbox::place& p, bool follow) {
+  const int fd = sandbox::open_at(p, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+  if (fd < 0) return fd;
+  fd_guard g{fd};
   struct stat st{};
-  if ((follow ? ::stat(p.c_str(), &st) : ::lstat(p.c_str(), &st)) != 0) return -errno;
+  if (::fstat(fd, &st) != 0) return -errno;
   const wire_stat w = to_wire(st);
   r.set_result(rank, 0, std::as_bytes(std::span(&w, 1)));
   return 0;
 }
 
+// An operation on the last component of a path, in its parent directory.
+template <class F>
+std::int64_t in_parent(const sandbox::place& p, F&& op) {
+  std::string name;
+  const int dir = sandbox::open_parent(p, name);
+  if (dir < 0) return dir;
+  fd_guard g{dir};
+  if (name.empty()) return -EBUSY;  // the directory itself ("/", ".", a sandbox root)
+  return op(dir, name.c_str());
+}
+
 // C's remove(): a file is unlinked, a directory removed if empty.
-std::int64_t remove_c(const std::string& p) {
-  if (::unlink(p.c_str()) == 0) return 0;
+std::int64_t remove_c(int dir, const char* name) {
+  if (::unlinkat(dir, name, 0) == 0) return 0;
   if (errno != EISDIR && errno != EPERM) return -errno;
   const int unlink_errno = errno;
-  if (::rmdir(p.c_str()) == 0) return 0;
+  if (::unlinkat(dir, name, AT_REMOVEDIR) == 0) return 0;
   return errno == ENOTDIR ? -unlink_errno : -errno;
 }
 
-std::int64_t copy(const std::string& from, const std::string& to, std::uint32_t options) {
-  fs::copy_options o = fs::copy_options::none;
-  if (options & copy_skip_existing) o |= fs::copy_options::skip_existing;
-  if (options & copy_overwrite_existing) o |= fs::copy_options::overwrite_existing;
-  if (options & copy_update_existing) o |= fs::copy_options::update_existing;
-  std::error_code ec;
-  const bool copied = fs::copy_file(from, to, o, ec);
-  if (ec) return -errno_of(ec);
-  return copied ? 1 : 0;
+// Removes name in dir and everything beneath it, never following a
+// symlink; returns the entries removed or -errno.
+std::int64_t remove_tree(int dir, const char* name) {
+  struct stat st{};
+  if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -errno;
+  std::int64_t removed = 0;
+  if (S_ISDIR(st.st_mode)) {
+    const int sub = ::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) return -errno;
+    DIR* d = ::fdopendir(sub);
+    if (!d) {
+      ::close(sub);
+      return -errno;
+    }
+    std::vector<std::string> names;
+    while (const dirent* e = ::readdir(d))
+      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
+    for (const auto& n : names) {
+      const std::int64_t k = remove_tree(::dirfd(d), n.c_str());
+      if (k < 0) {
+        ::closedir(d);
+        return k;
+      }
+      removed += k;
+    }
+    ::closedir(d);
+    if (::unlinkat(dir, name, AT_REMOVEDIR) != 0) return -errno;
+  } else if (::unlinkat(dir, name, 0) != 0) {
+    return -errno;
+  }
+  return removed + 1;
+}
+
+// create_directories: each component made (or found) and entered beneath
+// the place's directory; 1 when one was made.
+std::int64_t make_dirs(const sandbox::place& p, unsigned mode) {
+  sandbox::place at = p;
+  at.rel = !p.beneath && !p.rel.empty() && p.rel.front() == '/' ? "/" : ".";
+  int cur = sandbox::open_at(at, O_PATH | O_DIRECTORY, 0);
+  if (cur < 0) return cur;
+  bool made = false;
+  std::size_t i = 0;
+  const std::string& rel = p.rel;
+  while (i < rel.size()) {
+    while (i < rel.size() && rel[i] == '/') ++i;
+    const std::size_t j = std::min(rel.find('/', i), rel.size());
+    const std::string c = rel.substr(i, j - i);
+    i = j;
+    if (c.empty() || c == ".") continue;
+    if (c != ".." && ::mkdirat(cur, c.c_str(), static_cast<mode_t>(mode)) == 0) made = true;
+    else if (c != ".." && errno != EEXIST) {
+      const int e = errno;
+      ::close(cur);
+      return -e;
+    }
+    sandbox::place step{cur, c, p.beneath};
+    const int next = sandbox::open_at(step, O_PATH | O_DIRECTORY, 0);  // not a directory: ENOTDIR
+    ::close(cur);
+    if (next < 0) return next;
+    cur = next;
+  }
+  ::close(cur);
+  return made ? 1 : 0;
+}
+
+std::int64_t copy(const sandbox::place& from, const sandbox::place& to, std::uint32_t options, sandbox& box) {
+  const int in = sandbox::open_at(from, O_RDONLY, 0);
+  if (in < 0) return in;
+  fd_guard gin{in};
+  struct stat src{};
+  if (::fstat(in, &src) != 0) return -errno;
+  if (!S_ISREG(src.st_mode)) return -EINVAL;
+  int out = sandbox::open_at(to, O_WRONLY | O_CREAT | O_EXCL, src.st_mode & 07777);
+  if (out == -EEXIST) {
+    const int existing = sandbox::open_at(to, O_PATH, 0);
+    if (existing < 0) return existing;
+    struct stat dst{};
+    const int fs_ok = ::fstat(existing, &dst);
+    ::close(existing);
+    if (fs_ok != 0) return -errno;
+    if (dst.st_dev == src.st_dev && dst.st_ino == src.st_ino) return -EEXIST;  // the same file
+    if (options & copy_skip_existing) return 0;
+    const bool newer = src.st_mtim.tv_sec > dst.st_mtim.tv_sec ||
+                       (src.st_mtim.tv_sec == dst.st_mtim.tv_sec && src.st_mtim.tv_nsec > dst.st_mtim.tv_nsec);
+    if ((options & copy_update_existing) && !newer) return 0;
+    if (!(options & (copy_overwrite_existing | copy_update_existing))) return -EEXIST;
+    out = sandbox::open_at(to, O_WRONLY | O_TRUNC, 0);
+  }
+  if (out < 0) return out;
+  fd_guard gout{out};
+  if (!box.charge_write(static_cast<std::uint64_t>(src.st_size))) return -EDQUOT;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(in, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    if (n == 0) break;
+    for (ssize_t off = 0; off < n;) {
+      const ssize_t w = ::write(out, buf + off, static_cast<std::size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return -errno;
+      off += w;
+    }
+  }
+  ::fchmod(out, src.st_mode & 07777);
+  return 1;
+}
+
+// Whether a path operation changes what is at the path (needs a writable place).
+bool writes(path_kind k) {
+  return k != path_kind::stat && k != path_kind::lstat && k != path_kind::access && k != path_kind::opendir;
 }
 
 }  // namespace
@@ -69,42 +186,74 @@ void file_service::handle_path(request& r) {
     const bool two = a.kind == path_kind::rename || a.kind == path_kind::copy_file;
     int bad = check_path(first_view);
     if (!bad && two) bad = check_path(second_view);
+    // Where the paths lead (the sandbox refuses what lies outside it): the
+    // first is written by every kind that changes something, except that
+    // copy_file only reads its source; access(W_OK) asks about writing.
+    const bool write_first = a.kind == path_kind::copy_file ? false
+                             : a.kind == path_kind::access ? (a.arg & W_OK) != 0
+                                                           : writes(a.kind);
+    sandbox::place first, second;
+    if (!bad) bad = sandbox_.resolve(first_view, write_first, first);
+    if (!bad && two) bad = sandbox_.resolve(second_view, true, second);
     if (bad) {
       r.set_result(i, -bad);
       continue;
     }
-    const std::string first(first_view), second(second_view);
     std::int64_t st = 0;
-    std::error_code ec;
     switch (a.kind) {
-      case path_kind::stat: st = stat_path(r, i, first, true); break;
-      case path_kind::lstat: st = stat_path(r, i, first, false); break;
-      case path_kind::mkdir: st = ::mkdir(first.c_str(), static_cast<mode_t>(a.arg & 07777)) == 0 ? 0 : -errno; break;
-      case path_kind::rmdir: st = ::rmdir(first.c_str()) == 0 ? 0 : -errno; break;
-      case path_kind::unlink: st = ::unlink(first.c_str()) == 0 ? 0 : -errno; break;
-      case path_kind::remove: st = remove_c(first); break;
-      case path_kind::rename: st = ::rename(first.c_str(), second.c_str()) == 0 ? 0 : -errno; break;
-      case path_kind::access: st = ::access(first.c_str(), static_cast<int>(a.arg & 7)) == 0 ? 0 : -errno; break;
-      case path_kind::remove_all: {
-        const auto n = fs::remove_all(first, ec);
-        st = ec ? -errno_of(ec) : static_cast<std::int64_t>(n);
+      case path_kind::stat: st = stat_place(r, i, first, true); break;
+      case path_kind::lstat: st = stat_place(r, i, first, false); break;
+      case path_kind::mkdir:
+        st = in_parent(first, [&](int d, const char* n) -> std::int64_t {
+          return ::mkdirat(d, n, static_cast<mode_t>(a.arg & 07777)) == 0 ? 0 : -errno;
+        });
+        if (st == -EBUSY) st = -EEXIST;
+        break;
+      case path_kind::rmdir:
+        st = in_parent(first, [](int d, const char* n) -> std::int64_t { return ::unlinkat(d, n, AT_REMOVEDIR) == 0 ? 0 : -errno; });
+        break;
+      case path_kind::unlink:
+        st = in_parent(first, [](int d, const char* n) -> std::int64_t { return ::unlinkat(d, n, 0) == 0 ? 0 : -errno; });
+        break;
+      case path_kind::remove: st = in_parent(first, remove_c); break;
+      case path_kind::rename:
+        st = in_parent(first, [&](int d1, const char* n1) -> std::int64_t {
+          return in_parent(second, [&](int d2, const char* n2) -> std::int64_t {
+            return ::renameat(d1, n1, d2, n2) == 0 ? 0 : -errno;
+          });
+        });
+        break;
+      case path_kind::access: {
+        const int fd = sandbox::open_at(first, O_PATH, 0);
+        if (fd < 0) {
+          st = fd;
+          break;
+        }
+        fd_guard g{fd};
+        // The file the descriptor names (this process's own magic link, not
+        // a path from the device).
+        const std::string self = "/proc/self/fd/" + std::to_string(fd);
+        st = ::access(self.c_str(), static_cast<int>(a.arg & 7)) == 0 ? 0 : -errno;
         break;
       }
-      case path_kind::mkdirs: {
-        const bool made = fs::create_directories(first, ec);
-        st = ec ? -errno_of(ec) : made ? 1 : 0;
-        break;
-      }
-      case path_kind::copy_file: st = copy(first, second, a.arg); break;
+      case path_kind::remove_all: st = in_parent(first, remove_tree); break;
+      case path_kind::mkdirs: st = make_dirs(first, 0777); break;
+      case path_kind::copy_file: st = copy(first, second, a.arg, sandbox_); break;
       case path_kind::opendir: {
-        DIR* d = ::opendir(first.c_str());
+        const int fd = sandbox::open_at(first, O_RDONLY | O_DIRECTORY, 0);
+        if (fd < 0) {
+          st = fd;
+          break;
+        }
+        DIR* d = ::fdopendir(fd);
         if (!d) {
           st = -errno;
+          ::close(fd);
           break;
         }
         auto f = std::make_shared<open_file>();
         f->dir = d;
-        f->path = first;
+        f->path = std::string(first_view);
         st = table_.insert(std::move(f));
         break;
       }

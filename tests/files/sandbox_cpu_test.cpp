@@ -1,0 +1,2 @@
+// The sandbox on the CPU backend.
+#include "files/sandbox_bodies.inc"
