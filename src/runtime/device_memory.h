@@ -47,4 +47,11 @@ class device_memory {
 // Backend-specific (device_memory_cuda.cpp / device_memory_cpu.cpp).
 std::unique_ptr<device_memory> make_device_memory();
 
+// CPU backend: device addresses are this process's own, so reachable() takes
+// any. A harness that sends requests the device never wrote (the fuzzer,
+// tests/fuzz/) installs this check to say which ranges really are "device
+// memory"; null: none. Set before a runtime starts.
+using cpu_address_check = bool (*)(std::uint64_t address, std::uint64_t n);
+void set_cpu_address_check(cpu_address_check check);
+
 }  // namespace gpustd::detail

@@ -6,13 +6,16 @@
 
 namespace gpustd::detail {
 namespace {
+cpu_address_check address_check = nullptr;  // written before runtimes start
 
 class cpu_device_memory final : public device_memory {
  public:
   bool host_addressable() const noexcept override { return true; }
   // Nothing to check an address against: every address is the process's.
   // A null one (or a range that wraps) is refused.
-  bool reachable(std::uint64_t address, std::uint64_t n) override { return address != 0 && address + n >= address; }
+  bool reachable(std::uint64_t address, std::uint64_t n) override {
+    return address != 0 && address + n >= address && (!address_check || address_check(address, n));
+  }
   std::unique_ptr<device_copier> make_copier(std::size_t) override { return nullptr; }
   void* allocate(std::size_t bytes) override { return ::operator new(bytes); }
   void release(void* p) noexcept override { ::operator delete(p); }
@@ -23,5 +26,6 @@ class cpu_device_memory final : public device_memory {
 }  // namespace
 
 std::unique_ptr<device_memory> make_device_memory() { return std::make_unique<cpu_device_memory>(); }
+void set_cpu_address_check(cpu_address_check check) { address_check = check; }
 
 }  // namespace gpustd::detail

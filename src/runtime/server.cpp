@@ -313,7 +313,8 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
       else finish(f, seq);
       return true;
     }
-    std::memcpy(st.buffer.data() + st.received, f.body, h.body_bytes);
+    if (h.body_bytes)  // (an empty buffer's data() may be null: no memcpy from it, found by the fuzzer)
+      std::memcpy(st.buffer.data() + st.received, f.body, h.body_bytes);
   }
   st.received += h.body_bytes;
   if (!last) {

@@ -66,7 +66,7 @@ class console_service {
   static void wake_flusher(void* self);
   void flusher_loop();
 
-  runtime_log& log_;
+  [[maybe_unused]] runtime_log& log_;  // (kept for the services' common shape)
   std::function<std::int64_t(int, std::string_view)> file_text_;
   console_sink* sinks_[3] = {nullptr, nullptr, nullptr};
   console_sink out_, err_;
