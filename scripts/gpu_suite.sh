@@ -37,6 +37,7 @@ BUILD=$build OUT=$out FILES_DIR=$files_dir bash scripts/program_bench.sh || stat
 
 echo "== GPU suite =="
 grep -E "tests passed|FAILED|Failed" "$out/gpu-tests.log" | head -20
+grep -hE "^(stress|sandbox|system_clock):" $build/Testing/Temporary/LastTest.log 2>/dev/null | sort -u | head -12
 echo "== GPU suite, CUDA_LAUNCH_BLOCKING=1 =="
 grep -E "PASSED|FAILED" "$out/gpu-tests-launch-blocking.log" | head -10
 echo "== CPU suite on this machine =="
