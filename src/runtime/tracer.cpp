@@ -1,6 +1,9 @@
 #include "tracer.h"
 
 #include "gpustd/hostcall/wire.h"
+#include "gpustd/protocol/console.h"
+#include "gpustd/protocol/files.h"
+#include "gpustd/protocol/opcodes.h"
 
 #include <unistd.h>
 
@@ -63,6 +66,51 @@ std::string status_text(const request& r, std::int64_t st) {
   return std::to_string(st);
 }
 
+// A built-in operation's arguments by name (lane 0's), or "" for others.
+std::string named_args(const request& r) {
+  using namespace protocol;
+  const auto text = [&](unsigned rank) { return preview(r.payload(rank)); };
+  switch (static_cast<opcode>(r.op())) {
+    case opcode::write: return "fd=" + std::to_string(r.arg<std::int32_t>(0)) + ", " + text(0);
+    case opcode::console: {
+      const auto a = r.arg<console_args>(0);
+      return "fd=" + std::to_string(a.fd | (a.fd_high << 8)) + ", record of " + std::to_string(r.payload(0).size()) + " B";
+    }
+    case opcode::stdin_read: return "max=" + std::to_string(r.arg<stdin_args>(0).max_bytes);
+    case opcode::file_open: {
+      const auto a = r.arg<open_args>(0);
+      char flags[32];
+      std::snprintf(flags, sizeof flags, "flags=0x%x, mode=0%o", static_cast<unsigned>(a.flags), a.mode);
+      return text(0) + ", " + flags;
+    }
+    case opcode::file_close:
+    case opcode::file_stat: return "fd=" + std::to_string(r.arg<fd_args>(0).fd);
+    case opcode::file_io: {
+      const auto a = r.arg<io_args>(0);
+      std::string s = "fd=" + std::to_string(a.fd) + (a.direction == io_direction::write ? ", write " : ", read ") +
+                      std::to_string(a.length) + " B";
+      if (a.flags & io_positioned) s += " at " + std::to_string(a.offset);
+      if (a.transfer == io_transfer::bulk) s += ", bulk";
+      if (a.direction == io_direction::write && a.transfer != io_transfer::bulk) s += ", " + text(0);
+      return s;
+    }
+    case opcode::file_seek: {
+      const auto a = r.arg<seek_args>(0);
+      return "fd=" + std::to_string(a.fd) + ", " + std::to_string(a.offset) + ", whence=" + std::to_string(a.whence);
+    }
+    case opcode::path_op: {
+      static const char* const kinds[] = {"stat", "lstat", "mkdir", "rmdir", "unlink", "remove", "rename",
+                                          "remove_all", "copy_file", "opendir", "create_directories", "access"};
+      const auto a = r.arg<path_args>(0);
+      const auto k = static_cast<unsigned>(a.kind);
+      return std::string(k < 12 ? kinds[k] : "?") + ", " + text(0);
+    }
+    case opcode::dir_read: return "fd=" + std::to_string(r.arg<dir_args>(0).fd);
+    case opcode::file_scan: return "fd=" + std::to_string(r.arg<scan_args>(0).fd);
+    default: return {};
+  }
+}
+
 std::string micros(std::uint64_t ns) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1fus", static_cast<double>(ns) / 1000.0);
@@ -79,7 +127,10 @@ std::string tracer::describe(const request& r, std::uint64_t start_ns, std::uint
   s += name_of_(r.op());
   // Arguments: lane 0's first inline words and payload; the sizes of all.
   s += "(";
-  if (r.lanes() > 0) {
+  const std::string named = r.lanes() > 0 ? named_args(r) : std::string();
+  if (!named.empty()) {
+    s += named;
+  } else if (r.lanes() > 0) {
     const auto a = r.args(0);
     for (std::size_t i = 0; i + 8 <= a.size() && i < 16; i += 8) {
       std::int64_t w;

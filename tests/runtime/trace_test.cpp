@@ -42,7 +42,7 @@ TEST(Trace, EveryRequestIsALineWithItsResultAndTheStatisticsFollow) {
   // The warp's lanes may arrive in one request or several (the hardware and
   // the CPU backend may split a warp): every line is whole and right.
   EXPECT_GE(count_of(t, "] block 0 warp 0 lanes "), 3u) << t;
-  EXPECT_EQ(count_of(t, "write(1, \"traced text\\n\""), count_of(t, " = 12 <")) << t;
+  EXPECT_EQ(count_of(t, "write(fd=1, \"traced text\\n\""), count_of(t, " = 12 <")) << t;
   EXPECT_EQ(count_of(t, "traced_add(8589934632"), count_of(t, ") = 42 <")) << t;  // 40 and 2, packed
   EXPECT_EQ(count_of(t, "traced_fails(7"), count_of(t, " = -5 (Input/output error) <")) << t;
   EXPECT_GE(count_of(t, "traced_fails(7"), 1u) << t;
