@@ -35,15 +35,19 @@ namespace {
 constexpr int abort_exit_code_host = 134;  // gpustd::abort_exit_code (program/exit.h)
 std::atomic<runtime*> current_runtime{nullptr};  // acq_rel exchange: one runtime at a time
 
-runtime_options resolve(runtime_options o) {
+// `opened_fd`: a descriptor resolve() opened (GPUSTD_TRACE=FILE) that the
+// runtime closes when it ends, or -1.
+runtime_options resolve(runtime_options o, int& opened_fd) {
+  opened_fd = -1;
   if (o.server_threads == 0) o.server_threads = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
   if (o.pool_threads == 0) o.pool_threads = 1;
   if (const char* t = std::getenv("GPUSTD_TRACE"); t && *t && std::strcmp(t, "0") != 0) {
     o.trace = true;
-    if (std::strcmp(t, "1") != 0) {  // a file name
+    if (std::strcmp(t, "1") != 0 && o.trace_fd < 0) {  // a file name (an explicit trace_fd wins)
       o.trace_fd = ::open(t, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (o.trace_fd < 0)
         throw runtime_error(std::string("gpustd::runtime: GPUSTD_TRACE: cannot open ") + t + ": " + std::strerror(errno));
+      opened_fd = o.trace_fd;
     }
   }
   if (const char* t = std::getenv("GPUSTD_STATS"); t && *t && std::strcmp(t, "0") != 0) o.stats = true;
@@ -74,6 +78,7 @@ struct runtime::impl {
   detail::handler_table handlers;
   detail::blocking_pool pool;
   std::unique_ptr<detail::tracer> trace;  // null when off; outlives the server, which calls it
+  int owned_trace_fd = -1;                // GPUSTD_TRACE=FILE's descriptor
   detail::server srv;
 
   explicit impl(runtime_options o)
@@ -150,8 +155,10 @@ runtime::runtime(const runtime_options& options) {
   runtime* expected = nullptr;
   if (!current_runtime.compare_exchange_strong(expected, this, std::memory_order_acq_rel))
     throw runtime_error("gpustd::runtime: a runtime already serves this process");
+  int trace_file = -1;  // opened for GPUSTD_TRACE=FILE: closed when the runtime ends
   try {
-    impl_ = std::make_unique<impl>(resolve(options));
+    impl_ = std::make_unique<impl>(resolve(options, trace_file));
+    impl_->owned_trace_fd = trace_file;
     detail::register_null_call(impl_->handlers);
     impl_->console.register_ops(impl_->handlers);
     impl_->input.register_ops(impl_->handlers);
@@ -191,6 +198,7 @@ runtime::runtime(const runtime_options& options) {
     impl_->memory->publish();
   } catch (...) {
     impl_.reset();
+    if (trace_file >= 0) ::close(trace_file);
     current_runtime.store(nullptr, std::memory_order_release);
     throw;
   }
@@ -207,7 +215,9 @@ runtime::~runtime() {
   impl_->pool.shutdown();  // pool jobs use the server: finish them while it exists
   impl_->files.close_all();  // what the device left open
   if (impl_->trace) impl_->trace->print_stats();
+  const int trace_file = impl_->owned_trace_fd;
   impl_.reset();
+  if (trace_file >= 0) ::close(trace_file);
   current_runtime.store(nullptr, std::memory_order_release);
 }
 
