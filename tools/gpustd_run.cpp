@@ -1,7 +1,8 @@
 // gpustd-run — runs a program built with gpustd_program() (its main runs on
 // the GPU), with the launch shape and backend chosen here:
 //
-//   gpustd-run [--blocks=N|all] [--threads=N] [--arg-limit=B] [--cpu] PROGRAM [ARGS...]
+//   gpustd-run [--blocks=N|all] [--threads=N] [--arg-limit=B] [--cpu] [--dir=PATH] [--ro-dir=PATH]
+//              [--max-write=B] [--max-open-files=N] [--trace] [--stats] PROGRAM [ARGS...]
 //
 // It checks that PROGRAM exists, is executable and is a gpustd program, then
 // executes it with the settings in the environment (GPUSTD_BLOCKS, ...),
