@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "channel_memory.h"
-#include "gpustd/protocol/process.h"
 #include "gpustd/runtime/runtime.h"
 
 namespace gpustd::detail {
@@ -56,8 +55,6 @@ class cuda_channel_memory final : public channel_memory {
     errno_slots_ = static_cast<std::uint32_t>(sms) * static_cast<std::uint32_t>(warps_per_sm) * 32u;
     check(cudaMalloc(&errno_table_, errno_slots_ * sizeof(std::int32_t)), "cudaMalloc of the errno table");
     check(cudaMemset(errno_table_, 0, errno_slots_ * sizeof(std::int32_t)), "cudaMemset of the errno table");
-    check(cudaMalloc(&clock_table_, errno_slots_ * sizeof(protocol::thread_clock)), "cudaMalloc of the clock table");
-    check(cudaMemset(clock_table_, 0, errno_slots_ * sizeof(protocol::thread_clock)), "cudaMemset of the clock table");
     std::vector<protocol::slot_state> init(o.slots, protocol::initial_slot_state);
     check(cudaMemcpy(slots_, init.data(), o.slots * sizeof(protocol::slot_state), cudaMemcpyHostToDevice),
           "initialising the slot states");
@@ -77,14 +74,13 @@ class cuda_channel_memory final : public channel_memory {
     host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes, futures_host_, future_count_};
     view_ = {static_cast<protocol::frame*>(dev_base),
              reinterpret_cast<std::uint32_t*>(static_cast<char*>(dev_base) + frame_bytes),
-             slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_, clock_table_,
+             slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_,
              futures_dev_, future_bits_, future_count_};
   }
   ~cuda_channel_memory() override {
     retract();
     cudaFree(slots_);
     cudaFree(errno_table_);
-    cudaFree(clock_table_);
     cudaFree(future_bits_);
     if (futures_host_) cudaFreeHost(futures_host_);
     cudaFreeHost(host_base_);
@@ -121,7 +117,6 @@ class cuda_channel_memory final : public channel_memory {
   void* host_base_ = nullptr;
   protocol::slot_state* slots_ = nullptr;
   std::int32_t* errno_table_ = nullptr;
-  protocol::thread_clock* clock_table_ = nullptr;
   std::uint32_t errno_slots_ = 0;
   protocol::future_cell* futures_host_ = nullptr;
   protocol::future_cell* futures_dev_ = nullptr;

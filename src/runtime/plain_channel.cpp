@@ -25,7 +25,7 @@ plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_
     future_bits.reset(new std::uint32_t[future_count / 32]());
   }
   host = {frames.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes, futures.get(), future_count};
-  view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0, nullptr, nullptr,
+  view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0, nullptr,
           futures.get(), future_bits.get(), future_count};
 }
 

@@ -16,7 +16,9 @@
 //   load_acquire_device / store_release_device / fetch_add_acq_rel_device /
 //   compare_exchange_acquire_device / fence_device: device-scope
 //       synchronisation among device threads (the program barrier, the clock
-//       cache); fetch_min_relaxed_device: a combining minimum (exit codes).
+//       cache); fetch_min_relaxed_device: a combining minimum (exit codes);
+//   load_relaxed_block / store_relaxed_block: a word in a block's shared
+//       memory that the block's threads share (the clock's per-block copy).
 #pragma once
 #include "gpustd/config.h"
 #if GPUSTD_BACKEND_CUDA

@@ -151,7 +151,6 @@ inline constexpr slot_state initial_slot_state{pack_slot(1, 0), 0};
 
 struct future_cell;  // hostcall/wire.h
 struct process_state;  // protocol/process.h
-struct thread_clock;   // protocol/process.h
 
 // Everything device code needs to find the channel; copied to the device
 // (and to every translation unit's copy, see device/channel_symbol.h).
@@ -164,7 +163,6 @@ struct channel_view {
   std::uint32_t max_request_bytes = 0;
   std::uint32_t errno_slots = 0;      // entries of thread_errno
   std::int32_t* thread_errno = nullptr;  // one error number per resident thread (device memory)
-  thread_clock* thread_clocks = nullptr;  // errno_slots entries: each thread's copy of the clock offset
   // Futures of asynchronous typed hostcalls (hostcall/wire.h): cells the
   // host answers in (host memory), and a bit per cell, 1 while a future
   // holds it (device memory).

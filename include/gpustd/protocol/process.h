@@ -18,15 +18,18 @@ struct clock_cache {
 };
 inline constexpr std::uint64_t clock_refresh_ns = 50'000'000;  // 50 ms
 
-// Each resident thread's own copy of the offset (a table beside the errno
-// table, indexed the same way; a thread_local on the CPU backend), read with
-// plain loads that stay in the SM's L1, and copied again from clock_cache
-// when older than thread_clock_refresh_ns. offset 0: no copy.
-struct alignas(16) thread_clock {  // read in one 16-byte load
+// Each block's own copy of the offset, in its shared memory (a static on
+// the CPU backend), taken again from clock_cache when older than
+// block_clock_refresh_ns. Shared memory starts with whatever the last block
+// left: `check` (offset ^ copied_at ^ block_clock_check) tells a copy from
+// leftover bytes or from two writers' halves.
+struct block_clock {
   std::int64_t offset_ns;
   std::uint64_t copied_at;  // device timer
+  std::uint64_t check;
 };
-inline constexpr std::uint64_t thread_clock_refresh_ns = 1'000'000;  // 1 ms
+inline constexpr std::uint64_t block_clock_check = 0x9e3779b97f4a7c15ull;
+inline constexpr std::uint64_t block_clock_refresh_ns = 1'000'000;  // 1 ms
 // A barrier across every thread of a program (program/main.h).
 struct grid_barrier_state {
   std::uint32_t arrived;     // blocks arrived in this generation

@@ -13,8 +13,8 @@
 // than 50 ms,
 // so it follows the host's clock (NTP included) without drift. The offset
 // lives in the runtime's process block; threads that find it fresh pay no
-// round trip, and each thread keeps its own copy for a millisecond (read
-// from L1). Host code gets the host's clocks.
+// round trip, and each block keeps its own copy for a millisecond in shared
+// memory. Host code gets the host's clocks.
 //
 // duration, time_point, duration_cast and the usual duration types are
 // libcu++'s cuda::std::chrono in CUDA units and std::chrono on the CPU
@@ -109,27 +109,29 @@ GPUSTD_NOINLINE std::int64_t refresh_system_offset(protocol::clock_cache& c) {
   return offset;  // 0: the host did not answer
 }
 
-// This thread's own copy of the offset (protocol/process.h): only this
-// thread touches it while it runs, so plain loads and stores, which the L1
-// serves.
-GPUSTD_INLINE protocol::thread_clock* own_clock() {
+// This block's copy of the offset (protocol/process.h): shared memory, so
+// the fast path touches no global memory and needs no special register.
+GPUSTD_INLINE protocol::block_clock& own_clock() {
 #if GPUSTD_BACKEND_CUDA
-  const protocol::channel_view& ch = protocol::channel();
-  if (!ch.thread_clocks) return nullptr;  // no runtime
-  const std::uint32_t i = platform::resident_warp_index() * warp_size + platform::lane_id();
-  return &ch.thread_clocks[i < ch.errno_slots ? i : i % ch.errno_slots];
+  __shared__ protocol::block_clock copy;  // one per block of every kernel that reads the clock
+  return copy;
 #else
-  if (!protocol::channel().process) return nullptr;
-  static thread_local protocol::thread_clock mine{};
-  return &mine;
+  static thread_local protocol::block_clock copy{};  // (an OS thread per emulated lane)
+  return copy;
 #endif
 }
 
-// The slow path of device_system_ns: no runtime, or this thread's copy of
-// the offset is older than a millisecond.
-GPUSTD_NOINLINE std::int64_t device_system_ns_slow(std::uint64_t t, protocol::thread_clock* mine) {
+GPUSTD_INLINE void keep_copy(protocol::block_clock& mine, std::int64_t offset, std::uint64_t at) {
+  platform::store_relaxed_block(mine.offset_ns, offset);
+  platform::store_relaxed_block(mine.copied_at, at);
+  platform::store_relaxed_block(mine.check, static_cast<std::uint64_t>(offset) ^ at ^ protocol::block_clock_check);
+}
+
+// The slow path of device_system_ns: no runtime, or the block's copy of the
+// offset is older than a millisecond (or not a copy at all).
+GPUSTD_NOINLINE std::int64_t device_system_ns_slow(std::uint64_t t, protocol::block_clock& mine) {
   protocol::process_state* p = protocol::channel().process;
-  if (!p || !mine) {  // no runtime: the CPU backend asks the host's clock; a GPU has only its timer
+  if (!p) {  // no runtime: the CPU backend asks the host's clock; a GPU has only its timer
 #if GPUSTD_BACKEND_CUDA
     return static_cast<std::int64_t>(t);
 #else
@@ -140,27 +142,29 @@ GPUSTD_NOINLINE std::int64_t device_system_ns_slow(std::uint64_t t, protocol::th
   std::int64_t offset = platform::load_relaxed_device(c.offset_ns);
   const std::uint64_t at = platform::load_relaxed_device(c.synced_at);
   if (offset != 0 && t - at <= protocol::clock_refresh_ns) {
-    *mine = {offset, t};
+    keep_copy(mine, offset, t);
     return static_cast<std::int64_t>(t) + offset;
   }
   offset = refresh_system_offset(c);
-  *mine = {offset, platform::timer_ns()};
-  return static_cast<std::int64_t>(mine->copied_at) + offset;
+  const std::uint64_t now = platform::timer_ns();
+  if (offset != 0) keep_copy(mine, offset, now);
+  return static_cast<std::int64_t>(now) + offset;
 }
 
 // The device's view of CLOCK_REALTIME (see the top of this file). The fast
-// path, inlined: the timer and this thread's own copy of the offset, read
-// from L1 in one load, side by side. Every millisecond the copy is taken
-// again from the shared cache (two relaxed loads at device scope), every
-// 50 ms the shared cache is measured again.
+// path, inlined: the timer and the block's copy of the offset in shared
+// memory, read side by side. Every millisecond the copy is taken again from
+// the process block (two relaxed loads at device scope), every 50 ms the
+// process block's offset is measured again.
 GPUSTD_INLINE std::int64_t device_system_ns() {
   const std::uint64_t t = platform::timer_ns();
-  protocol::thread_clock* mine = own_clock();
-  if (mine) {
-    const protocol::thread_clock copy = *mine;
-    if (copy.offset_ns != 0 && t - copy.copied_at < protocol::thread_clock_refresh_ns)
-      return static_cast<std::int64_t>(t) + copy.offset_ns;
-  }
+  protocol::block_clock& mine = own_clock();
+  const std::int64_t offset = platform::load_relaxed_block(mine.offset_ns);
+  const std::uint64_t at = platform::load_relaxed_block(mine.copied_at);
+  const std::uint64_t check = platform::load_relaxed_block(mine.check);
+  if (offset != 0 && check == (static_cast<std::uint64_t>(offset) ^ at ^ protocol::block_clock_check) &&
+      t - at < protocol::block_clock_refresh_ns)
+    return static_cast<std::int64_t>(t) + offset;
   return device_system_ns_slow(t, mine);
 }
 

@@ -67,6 +67,14 @@ inline bool compare_exchange_acquire_device(T& w, T& expected, std::type_identit
   return std::atomic_ref<T>(w).compare_exchange_strong(expected, desired, std::memory_order_acquire,
                                                        std::memory_order_relaxed);
 }
+template <class T>
+inline T load_relaxed_block(T& w) {
+  return std::atomic_ref<T>(w).load(std::memory_order_relaxed);
+}
+template <class T>
+inline void store_relaxed_block(T& w, std::type_identity_t<T> v) {
+  std::atomic_ref<T>(w).store(v, std::memory_order_relaxed);
+}
 inline void fence_device() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
 }  // namespace gpustd::platform

@@ -73,6 +73,15 @@ GPUSTD_INLINE bool compare_exchange_acquire_device(T& w, T& expected, std::type_
   return device_ref<T>(w).compare_exchange_strong(expected, desired, cuda::memory_order_acquire,
                                                   cuda::memory_order_relaxed);
 }
+// Block scope: a block's own shared memory (the clock's per-block copy).
+template <class T>
+GPUSTD_INLINE T load_relaxed_block(T& w) {
+  return cuda::atomic_ref<T, cuda::thread_scope_block>(w).load(cuda::memory_order_relaxed);
+}
+template <class T>
+GPUSTD_INLINE void store_relaxed_block(T& w, std::type_identity_t<T> v) {
+  cuda::atomic_ref<T, cuda::thread_scope_block>(w).store(v, cuda::memory_order_relaxed);
+}
 GPUSTD_INLINE void fence_device() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_device); }
 
 }  // namespace gpustd::platform
