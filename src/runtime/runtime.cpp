@@ -118,14 +118,7 @@ struct runtime::impl {
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     console.flush_all();
     if (trace) trace->print_stats();
-    if (!message.empty()) {
-      std::string line = "gpustd: " + std::string(message) + "\n";
-      for (std::size_t off = 0; off < line.size();) {
-        const ssize_t n = ::write(options.stderr_fd, line.data() + off, line.size() - off);
-        if (n <= 0) break;
-        off += static_cast<std::size_t>(n);
-      }
-    }
+    if (!message.empty()) detail::write_whole(options.stderr_fd, "gpustd: " + std::string(message) + "\n");
     files.close_all();
     std::fflush(nullptr);
     std::_Exit(code);

@@ -4,8 +4,14 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace gpustd::detail {
+
+// Writes all of `text` to `fd`, retrying after EINTR and short writes; gives
+// up quietly when the descriptor takes nothing (reports are best effort:
+// never a reason to fail a request).
+void write_whole(int fd, std::string_view text) noexcept;
 
 class runtime_log {
  public:

@@ -4,8 +4,8 @@
 #include "gpustd/protocol/console.h"
 #include "gpustd/protocol/files.h"
 #include "gpustd/protocol/opcodes.h"
+#include "runtime_log.h"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -19,13 +19,6 @@ tracer::tracer(int fd, bool lines, bool stats, name_fn name_of)
 
 tracer::~tracer() { print_stats(); }
 
-void tracer::write_out(const std::string& s) {
-  for (std::size_t off = 0; off < s.size();) {
-    const ssize_t n = ::write(fd_, s.data() + off, s.size() - off);
-    if (n <= 0) return;  // the trace is best effort: never a reason to fail a request
-    off += static_cast<std::size_t>(n);
-  }
-}
 
 namespace {
 
@@ -119,11 +112,15 @@ std::string micros(std::uint64_t ns) {
 
 }  // namespace
 
+std::string tracer::head(std::uint64_t at_ns, std::uint32_t block, std::uint32_t warp, unsigned lanes) const {
+  char h[96];
+  std::snprintf(h, sizeof h, "[gpustd %10.6f] block %u warp %u lanes %u ", static_cast<double>(at_ns - start_ns_) / 1e9,
+                block, warp, lanes);
+  return h;
+}
+
 std::string tracer::describe(const request& r, std::uint64_t start_ns, std::uint64_t end_ns) const {
-  char head[96];
-  std::snprintf(head, sizeof head, "[gpustd %10.6f] block %u warp %u lanes %u ",
-                static_cast<double>(start_ns - start_ns_) / 1e9, r.block(), r.warp(), r.lanes());
-  std::string s = head;
+  std::string s = head(start_ns, r.block(), r.warp(), r.lanes());
   s += name_of_(r.op());
   // Arguments: lane 0's first inline words and payload; the sizes of all.
   s += "(";
@@ -169,7 +166,7 @@ void tracer::record(const request& r, std::uint64_t start_ns, std::uint64_t end_
   std::string line;
   if (lines_) line = describe(r, start_ns, end_ns);
   std::lock_guard lk(lock_);
-  if (lines_) write_out(line);
+  if (lines_) write_whole(fd_, line);
   if (!stats_) return;
   op_stats& o = ops_[r.op()];
   ++o.requests;
@@ -187,14 +184,10 @@ void tracer::record(const request& r, std::uint64_t start_ns, std::uint64_t end_
 
 void tracer::record_refused(std::uint16_t op, std::uint32_t block, std::uint32_t warp, unsigned lanes,
                             std::int64_t status, const char* why) {
-  const std::uint64_t now = now_ns();
-  char head[96];
-  std::snprintf(head, sizeof head, "[gpustd %10.6f] block %u warp %u lanes %u ", static_cast<double>(now - start_ns_) / 1e9,
-                block, warp, lanes);
-  const std::string line = head + name_of_(op) + "(...) = " + std::to_string(status) + " (" +
+  const std::string line = head(now_ns(), block, warp, lanes) + name_of_(op) + "(...) = " + std::to_string(status) + " (" +
                            std::strerror(static_cast<int>(-status)) + ") <refused: " + why + ">\n";
   std::lock_guard lk(lock_);
-  if (lines_) write_out(line);
+  if (lines_) write_whole(fd_, line);
   if (!stats_) return;
   op_stats& o = ops_[op];
   ++o.requests;
@@ -222,7 +215,7 @@ void tracer::print_stats() {
                   micros(pct(0.99)).c_str(), micros(v.empty() ? 0 : v.back()).c_str());
     out += row;
   }
-  write_out(out);
+  write_whole(fd_, out);
 }
 
 }  // namespace gpustd::detail

@@ -53,7 +53,8 @@ class tracer {
     std::vector<std::uint32_t> latency_ns;  // a uniform sample (reservoir) of at most max_samples
   };
   static constexpr std::size_t max_samples = 1u << 16;
-  void write_out(const std::string& s);
+  // "[gpustd <seconds>] block B warp W lanes N ", the start of every line.
+  std::string head(std::uint64_t at_ns, std::uint32_t block, std::uint32_t warp, unsigned lanes) const;
 
   int fd_;
   bool lines_, stats_;
