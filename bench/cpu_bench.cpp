@@ -191,6 +191,9 @@ void BM_ServerServesRequests(benchmark::State& state) {
   // cell, decoded and added per lane, a different result per lane) instead
   // of the null call.
   const bool typed = state.range(2) != 0;
+  // range(3) = 1: packed cells (layout.h: no 8-byte heads; what the device
+  // sends when every lane has the same arguments' length and no payload).
+  const bool packed = state.range(3) != 0;
   const std::uint16_t op = typed ? bench_add2::op : to_u16(opcode::null_call);
   gpustd::detail::plain_channel ch(slots, 4, 1u << 20);
   gpustd::detail::handler_table table;
@@ -211,17 +214,17 @@ void BM_ServerServesRequests(benchmark::State& state) {
       frame& f = ch.host.frame_for(s, seq);
       f.header.seq = seq;
       f.header.op = op;
-      f.header.flags = frame_first | frame_last;
+      f.header.flags = static_cast<std::uint16_t>(frame_first | frame_last | (packed ? frame_packed : 0));
       f.header.mask = mask;
       f.header.body_bytes = f.header.total_bytes = stride * lanes;
-      f.header.cell_stride = stride;
+      f.header.cell_stride = stride;  // (packed: the 8 argument bytes)
       std::memset(f.body, 0, stride * lanes);
       if (typed)
         for (unsigned l = 0; l < lanes; ++l) {  // cell: payload 0, 8 argument bytes: a = lane, b = slot
           const std::uint64_t head = std::uint64_t(8) << 32;
           const int ab[2] = {static_cast<int>(l), static_cast<int>(s)};
-          std::memcpy(f.body + l * stride, &head, 8);
-          std::memcpy(f.body + l * stride + 8, ab, 8);
+          if (!packed) std::memcpy(f.body + l * stride, &head, 8);
+          std::memcpy(f.body + l * stride + (packed ? 0 : 8), ab, 8);
         }
       ch.doorbells[s] = seq;
     }
@@ -231,10 +234,12 @@ void BM_ServerServesRequests(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * slots);
 }
 BENCHMARK(BM_ServerServesRequests)
-    ->Args({1, 0, 0})
-    ->Args({32, 0, 0})
-    ->Args({32, 16, 0})
-    ->Args({32, 16, 1})
+    ->Args({1, 0, 0, 0})
+    ->Args({32, 0, 0, 0})
+    ->Args({32, 16, 0, 0})
+    ->Args({32, 16, 1, 0})
+    ->Args({32, 8, 0, 1})
+    ->Args({32, 8, 1, 1})
     ->Unit(benchmark::kMicrosecond);
 
 // A scan of an idle H100-sized channel.

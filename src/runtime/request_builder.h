@@ -15,6 +15,7 @@ class request_builder {
     std::uint32_t block, warp;
     std::uint32_t cell_stride = protocol::cell_bytes;
     std::uint32_t slot = 0;
+    bool packed = false;  // frame_packed: cells without heads, cell_stride = every lane's argument bytes
   };
   // Fills `r` from `bytes` bytes at `stream`; returns null, or why the stream
   // is malformed (then `r` must not be given to a handler). `results` receives
@@ -22,6 +23,10 @@ class request_builder {
   // sets some, see request::set_result).
   static const char* build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
                            protocol::result_cell* results) noexcept;
+
+ private:
+  static const char* build_packed(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
+                                  protocol::result_cell* results, unsigned lanes) noexcept;
 };
 
 }  // namespace gpustd

@@ -139,6 +139,20 @@ TEST(Protocol, ARequestWithoutArgumentsOrPayloadIsItsHeaderAlone) {
   EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0}));  // no arguments read as zero
 }
 
+TEST(Protocol, ArgumentsWithoutAPayloadTravelPacked) {
+  bench b(1, 4);
+  send_count(0x1122334455667788ull);
+  const frame& f = b.ch.host.frame_for(0, 1);
+  EXPECT_TRUE(f.header.flags & frame_packed);
+  EXPECT_EQ(f.header.cell_stride, 8u);  // the lane's argument bytes
+  EXPECT_EQ(f.header.total_bytes, 8u);  // no 8-byte head before them
+  std::uint64_t sent = 0;
+  std::memcpy(&sent, f.body, 8);
+  EXPECT_EQ(sent, 0x1122334455667788ull);
+  b.srv.poll_all();
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0x1122334455667788ull}));
+}
+
 TEST(Protocol, WriterWaitsWhenTheWindowIsFull) {
   bench b(1, 2);
   std::atomic<int> sent{0};

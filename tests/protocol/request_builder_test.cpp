@@ -81,5 +81,46 @@ TEST(RequestBuilder, CelllessRequestsMustBeEmpty) {
   EXPECT_NE(request_builder::build(r, junk, 12, odd, results), nullptr);
 }
 
+// A packed request (layout.h): every lane's arguments, padded to 8, with no
+// heads; the header's cell_stride is their length.
+TEST(RequestBuilder, PackedRequestsGiveEachLaneItsArgumentsAndNoPayload) {
+  request r;
+  result_cell results[32];
+  std::vector<unsigned char> bytes(3 * 16, 0xee);  // 12 argument bytes a lane, padded to 16
+  for (unsigned rank = 0; rank < 3; ++rank)
+    for (unsigned i = 0; i < 12; ++i) bytes[rank * 16 + i] = static_cast<unsigned char>(10 * rank + i);
+  request_builder::origin o{0x8000, 0b1011u, false, 0, 0, 12};
+  o.packed = true;
+  ASSERT_EQ(request_builder::build(r, bytes.data(), bytes.size(), o, results), nullptr);
+  ASSERT_EQ(r.lanes(), 3u);
+  EXPECT_EQ(r.lane_of(2), 3u);
+  for (unsigned rank = 0; rank < 3; ++rank) {
+    ASSERT_EQ(r.args(rank).size(), 12u);  // exactly the lane's bytes, not the padding
+    EXPECT_EQ(static_cast<unsigned char>(r.args(rank)[0]), 10 * rank);
+    EXPECT_EQ(static_cast<unsigned char>(r.args(rank)[11]), 10 * rank + 11);
+    EXPECT_EQ(r.payload(rank).size(), 0u);
+    EXPECT_EQ(results[rank].status, 0);
+  }
+  EXPECT_EQ(r.arg<std::uint32_t>(1), 0x0d0c0b0au);
+}
+
+TEST(RequestBuilder, RejectsPackedRequestsThatDoNotAddUp) {
+  request r;
+  result_cell results[32];
+  unsigned char junk[2048] = {};
+  request_builder::origin o{0x8000, 0b11u, false, 0, 0, 8};
+  o.packed = true;
+  EXPECT_EQ(request_builder::build(r, junk, 16, o, results), nullptr);
+  EXPECT_NE(request_builder::build(r, junk, 8, o, results), nullptr);   // short
+  EXPECT_NE(request_builder::build(r, junk, 24, o, results), nullptr);  // long
+  o.cell_stride = 0;  // no arguments: not a packed request
+  EXPECT_NE(request_builder::build(r, junk, 0, o, results), nullptr);
+  o.cell_stride = inline_arg_bytes + 1;  // more than a cell holds
+  EXPECT_NE(request_builder::build(r, junk, 2 * packed_stride(inline_arg_bytes + 1), o, results), nullptr);
+  o.cell_stride = 5;  // padded to 8
+  EXPECT_EQ(request_builder::build(r, junk, 16, o, results), nullptr);
+  EXPECT_EQ(r.args(1).size(), 5u);
+}
+
 }  // namespace
 }  // namespace gpustd

@@ -130,11 +130,15 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // arguments or a payload (then the request is its header alone). The
   // lanes with a payload are a ballot of their own: folding a flag into the
   // maximum loses it when one lane has only arguments and another only a
-  // payload.
-  const std::uint32_t widest = platform::max_of(group, (rq.arg_bytes + 7u) & ~7u);
+  // payload. When no lane has a payload and all have the same arguments'
+  // length, the request is packed: cells without heads (half the bytes of
+  // two ints a lane, for the device to write and the host to read).
+  const std::uint32_t longest = platform::max_of(group, rq.arg_bytes);
+  const std::uint32_t widest = (longest + 7u) & ~7u;
   const std::uint32_t with_payload = platform::ballot(group, rq.payload_bytes != 0);
   const bool payloads = with_payload != 0;
-  const std::uint32_t stride = widest == 0 && !payloads ? 0u : 8u + widest;
+  const bool packed = !payloads && longest != 0 && platform::ballot(group, rq.arg_bytes == longest) == group;
+  const std::uint32_t stride = packed ? widest : widest == 0 && !payloads ? 0u : 8u + widest;
   // Where each lane's payload lies in the request stream (no sum to take
   // when there are none).
   std::uint64_t payload_total = 0;
@@ -180,13 +184,13 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fr.header.seq = seq0 + f;
       fr.header.op = rq.op;
       fr.header.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
-                                                   (rq.no_reply ? frame_no_reply : 0));
+                                                   (rq.no_reply ? frame_no_reply : 0) | (packed ? frame_packed : 0));
       fr.header.mask = group;
       fr.header.body_bytes = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
       fr.header.total_bytes = static_cast<std::uint32_t>(total);
       fr.header.block = platform::block_index();
       fr.header.warp = platform::warp_in_block();
-      fr.header.cell_stride = stride;
+      fr.header.cell_stride = packed ? longest : stride;
       platform::store_release_system(ch.doorbells[slot_index], seq0 + f);
     }
   };
@@ -195,10 +199,10 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   frame* fr = &open_frame(0);
   if (stride) {  // every lane's cell, in frame 0: 8-byte stores of the used part only
     auto* cell = reinterpret_cast<std::uint64_t*>(fr->body + rank * stride);
-    cell[0] = std::uint64_t(rq.payload_bytes) | (std::uint64_t(rq.arg_bytes) << 32);
+    if (!packed) cell++[0] = std::uint64_t(rq.payload_bytes) | (std::uint64_t(rq.arg_bytes) << 32);
     std::uint64_t words[inline_arg_bytes / 8] = {};
     if (rq.arg_bytes) std::memcpy(words, rq.args, rq.arg_bytes);
-    for (unsigned i = 0; i < (rq.arg_bytes + 7) / 8; ++i) cell[1 + i] = words[i];
+    for (unsigned i = 0; i < (rq.arg_bytes + 7) / 8; ++i) cell[i] = words[i];
   }
   // The payloads, lane after lane, all lanes copying each one together
   // (only its owner can read a payload in a thread's local memory).

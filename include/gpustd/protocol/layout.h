@@ -56,6 +56,7 @@ enum frame_flags : std::uint16_t {
   frame_first = 1u << 0,     // first frame of a request: header fields valid
   frame_last = 1u << 1,      // last frame of a request
   frame_no_reply = 1u << 2,  // fire-and-forget: the device does not wait
+  frame_packed = 1u << 3,    // cells without heads: cell_stride is every lane's argument bytes
 };
 
 struct alignas(64) frame_header {
@@ -68,7 +69,9 @@ struct alignas(64) frame_header {
   std::uint32_t block;        // device: linear block index of the caller (diagnostics)
   std::uint32_t warp;         // device: warp in block of the caller (diagnostics)
   std::uint32_t cell_stride;  // device: bytes per lane cell (8..64, multiple of 8), or 0: no lane
-                              // has arguments or a payload and the request is empty
+                              // has arguments or a payload and the request is empty; with
+                              // frame_packed, every lane's argument bytes (1..56; the cell is
+                              // that padded to 8)
   std::uint32_t reserved[6];
   // host: written once the frame is consumed (and, on the last frame of a
   // blocking request, answered), in one 8-byte store:
@@ -102,7 +105,7 @@ static_assert(sizeof(frame) == 64 + frame_body_bytes);
 
 // One lane's part of a request, at offset rank * cell_stride of the stream
 // (rank: the lane's position among the request's lanes). Only the first
-// 8 + arg_bytes bytes are meaningful.
+// 8 + arg_bytes bytes are meaningful. (A packed request has only `args`.)
 struct request_cell {
   std::uint32_t payload_bytes;  // length of this lane's payload in the stream
   std::uint16_t arg_bytes;      // used bytes of args (<= inline_arg_bytes)
@@ -173,6 +176,9 @@ struct channel_view {
   // device memory).
   process_state* process = nullptr;
 };
+
+// A packed request's cell: its lanes' argument bytes padded to 8.
+GPUSTD_HOST_DEVICE constexpr std::uint32_t packed_stride(std::uint32_t arg_bytes) { return (arg_bytes + 7u) & ~7u; }
 
 // Bytes a request stream needs: cells, then padded payloads.
 GPUSTD_HOST_DEVICE constexpr std::uint32_t padded_payload(std::uint32_t n) {

@@ -29,6 +29,7 @@ class request {
   bool answered() const noexcept { return answered_; }
 
   std::span<const std::byte> args(unsigned rank) const noexcept {
+    if (packed_args_) return {reinterpret_cast<const std::byte*>(stream_ + rank * cell_stride_), packed_args_};
     const auto* c = cell(rank);
     return {reinterpret_cast<const std::byte*>(c->args), c->arg_bytes};
   }
@@ -42,7 +43,7 @@ class request {
     return v;
   }
   std::span<const std::byte> payload(unsigned rank) const noexcept {
-    if (!cell_stride_) return {};
+    if (!cell_stride_ || packed_args_) return {};
     return {reinterpret_cast<const std::byte*>(stream_ + payload_offset_[rank]), cell(rank)->payload_bytes};
   }
   // The lane's answer: status (>= 0 success, < 0 -errno) and up to 56 bytes.
@@ -72,6 +73,7 @@ class request {
   const unsigned char* stream_ = nullptr;
   std::uint64_t stream_bytes_ = 0;
   std::uint32_t cell_stride_ = protocol::cell_bytes;
+  std::uint32_t packed_args_ = 0;  // a packed request (layout.h): every lane's argument bytes
   protocol::result_cell* results_ = nullptr;
   // Filled by request_builder for the request's lanes only (not zeroed first:
   // this object is built for every request).

@@ -1,0 +1,192 @@
+// The costs of the primitives the hostcall protocol and the clocks are built
+// from, measured on the GPU with no host runtime: what a design choice costs
+// before it is made. One warp (32 lanes) unless said; ns per operation, the
+// mean over a loop timed with %globaltimer.
+//
+//   channel_anatomy
+//
+// Rows:
+//   device atomics   fetch_or (acquire, device scope) on a word in device
+//                    memory, as lock_slot does; then a relaxed store back
+//   host writes      a 512-byte request (16 bytes a lane) and a doorbell to
+//                    pinned host memory: with a release (fence) before the
+//                    doorbell, and without
+//   host reads       one load of a host word (relaxed and acquire, system
+//                    scope): a PCIe round trip; eight dependent loads of
+//                    eight words (what eight future get()s do)
+//   clock paths      %globaltimer alone, then with a per-block copy of an
+//                    offset in shared memory read before or after it, as
+//                    three words or one 16-byte load
+#include <cuda/atomic>
+
+#include <cstdint>
+#include <cstdio>
+
+#include "cuda_check.h"
+
+namespace {
+
+__device__ __forceinline__ std::uint64_t timer() {
+  std::uint64_t t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+
+using sys_u64 = cuda::atomic_ref<std::uint64_t, cuda::thread_scope_system>;
+using sys_u32 = cuda::atomic_ref<std::uint32_t, cuda::thread_scope_system>;
+using dev_u64 = cuda::atomic_ref<std::uint64_t, cuda::thread_scope_device>;
+using blk_u64 = cuda::atomic_ref<std::uint64_t, cuda::thread_scope_block>;
+
+enum probe : int {
+  lock_unlock,
+  request_with_release,
+  request_without_fence,
+  read_host_relaxed,
+  read_host_acquire,
+  eight_dependent_reads,
+  timer_only,
+  timer_then_three_loads,
+  three_loads_then_timer,
+  vector_load_then_timer,
+  probes
+};
+const char* const names[probes] = {
+    "device atomic: lock (fetch_or acquire) + unlock",
+    "host write: 512 B request + release doorbell",
+    "host write: 512 B request + relaxed doorbell",
+    "host read: one load, relaxed system",
+    "host read: one load, acquire system",
+    "host read: 8 dependent loads (per load)",
+    "clock: %globaltimer",
+    "clock: timer, then 3 shared loads + check",
+    "clock: 3 shared loads, then timer + check",
+    "clock: one 16-byte shared load, then timer",
+};
+
+struct alignas(16) block_copy {
+  std::int64_t offset;
+  std::uint64_t at_and_check;
+};
+
+__global__ void run(int which, unsigned n, std::uint64_t* dev_word, unsigned char* host_frame,
+                    std::uint32_t* host_bell, std::uint64_t* host_words, double* ns, std::uint64_t* sink) {
+  __shared__ block_copy copy;
+  __shared__ std::uint64_t three[3];
+  if (threadIdx.x == 0) {
+    copy.offset = 12345;
+    copy.at_and_check = std::uint64_t(12345u ^ 0x5eedu) << 32;  // at = 0, check in the high half
+    three[0] = 12345;
+    three[1] = 0;
+    three[2] = 12345 ^ 0x5eed;
+  }
+  __syncthreads();
+  const unsigned lane = threadIdx.x;
+  std::uint64_t acc = 0;
+  const std::uint64_t t0 = timer();
+  for (unsigned i = 0; i < n; ++i) {
+    switch (which) {
+      case lock_unlock:
+        if (lane == 0) {
+          acc += dev_u64(*dev_word).fetch_or(1ull << 63, cuda::memory_order_acquire);
+          dev_u64(*dev_word).store(i, cuda::memory_order_relaxed);
+        }
+        __syncwarp();
+        break;
+      case request_with_release:
+      case request_without_fence: {
+        auto* cell = reinterpret_cast<std::uint64_t*>(host_frame + 64 + 16 * lane);
+        cell[0] = i;
+        cell[1] = lane;
+        __syncwarp();
+        if (lane == 0) {
+          reinterpret_cast<std::uint64_t*>(host_frame)[0] = i;
+          if (which == request_with_release)
+            sys_u32(*host_bell).store(i, cuda::memory_order_release);
+          else
+            sys_u32(*host_bell).store(i, cuda::memory_order_relaxed);
+        }
+        __syncwarp();
+        break;
+      }
+      case read_host_relaxed:
+        if (lane == 0) acc += sys_u64(host_words[acc & 1]).load(cuda::memory_order_relaxed);
+        __syncwarp();
+        break;
+      case read_host_acquire:
+        if (lane == 0) acc += sys_u64(host_words[acc & 1]).load(cuda::memory_order_acquire);
+        __syncwarp();
+        break;
+      case eight_dependent_reads:
+        if (lane == 0) acc += sys_u64(host_words[8 * (i % 8) + (acc & 1)]).load(cuda::memory_order_acquire);
+        __syncwarp();
+        break;
+      case timer_only:
+        acc += timer();
+        break;
+      case timer_then_three_loads: {
+        const std::uint64_t t = timer();
+        const std::uint64_t o = blk_u64(three[0]).load(cuda::memory_order_relaxed);
+        const std::uint64_t a = blk_u64(three[1]).load(cuda::memory_order_relaxed);
+        const std::uint64_t c = blk_u64(three[2]).load(cuda::memory_order_relaxed);
+        if (c != (o ^ a ^ 0x5eed) || t - a > (1ull << 62)) acc += 7;  // never, but the compiler can't know
+        acc += t + o;
+        break;
+      }
+      case three_loads_then_timer: {
+        const std::uint64_t o = blk_u64(three[0]).load(cuda::memory_order_relaxed);
+        const std::uint64_t a = blk_u64(three[1]).load(cuda::memory_order_relaxed);
+        const std::uint64_t c = blk_u64(three[2]).load(cuda::memory_order_relaxed);
+        const std::uint64_t t = timer();
+        if (c != (o ^ a ^ 0x5eed) || t - a > (1ull << 62)) acc += 7;
+        acc += t + o;
+        break;
+      }
+      case vector_load_then_timer: {
+        std::uint64_t o, w;
+        asm volatile("ld.shared.v2.u64 {%0, %1}, [%2];"
+                     : "=l"(o), "=l"(w)
+                     : "r"(static_cast<unsigned>(__cvta_generic_to_shared(&copy))));
+        const std::uint64_t t = timer();
+        if ((w >> 32) != (static_cast<std::uint32_t>(o) ^ static_cast<std::uint32_t>(w) ^ 0x5eedu) ||
+            t - (w & 0xffffffffu) > (1ull << 62))
+          acc += 7;
+        acc += t + o;
+        break;
+      }
+    }
+  }
+  const std::uint64_t t1 = timer();
+  if (lane == 0) ns[which] = double(t1 - t0) / n;
+  if (acc == 42) *sink = acc;
+}
+
+}  // namespace
+
+int main() {
+  cudaDeviceProp prop{};
+  CHECK(cudaGetDeviceProperties(&prop, 0));
+  std::uint64_t* dev_word = nullptr;
+  std::uint64_t* sink = nullptr;
+  double* ns = nullptr;
+  unsigned char* host_frame = nullptr;
+  std::uint32_t* host_bell = nullptr;
+  std::uint64_t* host_words = nullptr;
+  CHECK(cudaMalloc(&dev_word, 64));
+  CHECK(cudaMalloc(&sink, 64));
+  CHECK(cudaMemset(dev_word, 0, 64));
+  CHECK(cudaMallocManaged(&ns, probes * sizeof(double)));
+  CHECK(cudaHostAlloc(&host_frame, 4096, cudaHostAllocMapped));
+  CHECK(cudaHostAlloc(&host_bell, 64, cudaHostAllocMapped));
+  CHECK(cudaHostAlloc(&host_words, 4096, cudaHostAllocMapped));
+  for (int i = 0; i < 512; ++i) host_words[i] = 0;
+  std::printf("channel anatomy on %s: ns per operation, one warp\n", prop.name);
+  for (int p = 0; p < probes; ++p) {
+    const unsigned n = p >= timer_only ? 200000 : 20000;
+    run<<<1, 32>>>(p, n / 10, dev_word, host_frame, host_bell, host_words, ns, sink);  // warm-up
+    CHECK(cudaDeviceSynchronize());
+    run<<<1, 32>>>(p, n, dev_word, host_frame, host_bell, host_words, ns, sink);
+    CHECK(cudaDeviceSynchronize());
+    std::printf("%-50s %8.1f\n", names[p], ns[p]);
+  }
+  return 0;
+}
