@@ -16,7 +16,8 @@
 //                    eight words (what eight future get()s do)
 //   clock paths      %globaltimer alone, then with a per-block copy of an
 //                    offset in shared memory read before or after it, as
-//                    three words or one 16-byte load
+//                    three words or one 16-byte load; the SM's cycle
+//                    counter (%clock64) alone and with the same copy
 #include <cuda/atomic>
 
 #include <cstdint>
@@ -25,6 +26,12 @@
 #include "cuda_check.h"
 
 namespace {
+
+__device__ __forceinline__ std::uint64_t cycles() {
+  std::uint64_t c;
+  asm volatile("mov.u64 %0, %%clock64;" : "=l"(c));
+  return c;
+}
 
 __device__ __forceinline__ std::uint64_t timer() {
   std::uint64_t t;
@@ -48,6 +55,11 @@ enum probe : int {
   timer_then_three_loads,
   three_loads_then_timer,
   vector_load_then_timer,
+  cycles_only,
+  cycles_then_three_loads,
+  three_loads_then_cycles,
+  volatile_loads_then_cycles_32,
+  volatile_loads_then_timer,
   probes
 };
 const char* const names[probes] = {
@@ -61,6 +73,11 @@ const char* const names[probes] = {
     "clock: timer, then 3 shared loads + check",
     "clock: 3 shared loads, then timer + check",
     "clock: one 16-byte shared load, then timer",
+    "clock: %clock64",
+    "clock: %clock64, then 3 shared loads + check",
+    "clock: 3 shared loads, then %clock64 + check",
+    "clock: 3 volatile loads, %clock64, 32-bit count",
+    "clock: 3 volatile loads, then timer + check",
 };
 
 struct alignas(16) block_copy {
@@ -151,6 +168,36 @@ __global__ void run(int which, unsigned n, std::uint64_t* dev_word, unsigned cha
             t - (w & 0xffffffffu) > (1ull << 62))
           acc += 7;
         acc += t + o;
+        break;
+      }
+      case cycles_only:
+        acc += cycles();
+        break;
+      case cycles_then_three_loads:
+      case three_loads_then_cycles: {
+        std::uint64_t c = which == cycles_then_three_loads ? cycles() : 0;
+        const std::uint64_t o = blk_u64(three[0]).load(cuda::memory_order_relaxed);
+        const std::uint64_t a = blk_u64(three[1]).load(cuda::memory_order_relaxed);
+        const std::uint64_t k = blk_u64(three[2]).load(cuda::memory_order_relaxed);
+        if (which == three_loads_then_cycles) c = cycles();
+        const std::uint64_t since = c - a;
+        if (k != (o ^ a ^ 0x5eed) || since > (1ull << 62)) acc += 7;
+        acc += o + ((since * 33098u) >> 16);
+        break;
+      }
+      case volatile_loads_then_cycles_32:
+      case volatile_loads_then_timer: {
+        const volatile std::uint64_t* v = three;
+        const std::uint64_t o = v[0], a = v[1], k = v[2];
+        const std::uint64_t c = which == volatile_loads_then_timer ? timer() : cycles();
+        const std::uint64_t since = c - a;
+        if (since < 16384 && k == (o ^ a ^ 0x5eed)) {
+          acc += which == volatile_loads_then_timer ? o + c : o + ((static_cast<std::uint32_t>(since) * 33098u) >> 16);
+        } else {
+          acc += 7;
+          three[1] = c;  // (a new reading, as the slow path would take)
+          three[2] = o ^ c ^ 0x5eed;
+        }
         break;
       }
     }

@@ -1,7 +1,7 @@
 // GPU benchmark of typed hostcalls, in one run, against the null call (the
 // channel's own cost) measured in the same process:
 //
-//   hostcall_bench [csv_path]
+//   hostcall_bench [csv_path [server_threads]]
 //
 // - latency, one warp (32 lanes) and one lane: gpustd::call<add2>(a, b), a
 //   typed call with two scalar arguments, against gpustd::null_call(),
@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "cuda_check.h"
@@ -72,7 +73,9 @@ int main(int argc, char** argv) {
   const char* csv_path = argc > 1 ? argv[1] : nullptr;
   cudaDeviceProp prop{};
   CHECK(cudaGetDeviceProperties(&prop, 0));
-  gpustd::runtime rt;
+  gpustd::runtime_options options;
+  if (argc > 2) options.server_threads = static_cast<unsigned>(std::atoi(argv[2]));
+  gpustd::runtime rt(options);
   rt.register_hostcall<add2>([](int a, int b) { return a + b; });
   unsigned* bad = nullptr;
   unsigned long long* ns = nullptr;
@@ -113,8 +116,8 @@ int main(int argc, char** argv) {
   const double full_null = rate(0, full_blocks, 256, 200), full_typed = rate(1, full_blocks, 256, 200),
                full_async = rate(2, full_blocks, 256, 200);
 
-  std::printf("typed hostcall benchmark on %s; full GPU = %u blocks x 256 threads (%u warps)\n", prop.name,
-              full_blocks, full_blocks * 8);
+  std::printf("typed hostcall benchmark on %s; full GPU = %u blocks x 256 threads (%u warps); %s server threads\n",
+              prop.name, full_blocks, full_blocks * 8, argc > 2 ? argv[2] : "default");
   std::printf("\n%-46s %10s %10s %8s %8s\n", "latency (us per call, median)", "null call", "typed", "ratio", "target");
   std::printf("%-46s %10.2f %10.2f %8.2f %8s\n", "one warp, 32 lanes calling", null32, typed32, typed32 / null32, "<= 1.1");
   std::printf("%-46s %10.2f %10.2f %8.2f %8s\n", "one lane calling", null1, typed1, typed1 / null1, "<= 1.1");

@@ -42,10 +42,6 @@ class device_memory {
   virtual void release(void* p) noexcept = 0;
   virtual void upload(void* dst, const void* src, std::size_t n) = 0;
   virtual void download(void* dst, const void* src, std::size_t n) = 0;
-  // Nanoseconds per tick of the device's cycle counter at its peak clock, in
-  // 16.16 fixed point, rounded down (protocol/process.h: system_clock's
-  // per-block extrapolation); 0 when unknown.
-  virtual std::uint32_t cycle_ns_q16() const noexcept = 0;
 };
 
 // Backend-specific (device_memory_cuda.cpp / device_memory_cpu.cpp).

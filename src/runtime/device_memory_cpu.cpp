@@ -21,8 +21,6 @@ class cpu_device_memory final : public device_memory {
   void release(void* p) noexcept override { ::operator delete(p); }
   void upload(void* dst, const void* src, std::size_t n) override { std::memcpy(dst, src, n); }
   void download(void* dst, const void* src, std::size_t n) override { std::memcpy(dst, src, n); }
-  // The CPU backend's cycle counter is the steady clock itself (cpu/lane.h).
-  std::uint32_t cycle_ns_q16() const noexcept override { return 65536; }
 };
 
 }  // namespace

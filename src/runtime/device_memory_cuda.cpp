@@ -108,13 +108,6 @@ class cuda_device_memory final : public device_memory {
     if (cudaError_t e = cudaMemcpy(dst, src, n, cudaMemcpyDeviceToHost); e != cudaSuccess)
       throw runtime_error(std::string("gpustd::runtime: copy from the device: ") + cudaGetErrorString(e));
   }
-  // clock64() ticks at the SM clock; its peak in kHz gives the fewest
-  // nanoseconds a tick can take.
-  std::uint32_t cycle_ns_q16() const noexcept override {
-    int khz = 0;
-    if (cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, device_) != cudaSuccess || khz <= 0) return 0;
-    return static_cast<std::uint32_t>((std::uint64_t(65536) * 1'000'000) / static_cast<std::uint64_t>(khz));
-  }
 
  private:
   int device_ = 0;

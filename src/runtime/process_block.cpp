@@ -85,7 +85,6 @@ void process_block::write_state(bool keep_clock) {
     dev_.download(&now, state_, sizeof now);
     host_copy_.clock = now.clock;
   }
-  host_copy_.clock.cycle_ns_q16 = dev_.cycle_ns_q16();
   dev_.upload(state_, &host_copy_, sizeof host_copy_);
 }
 

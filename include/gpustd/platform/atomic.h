@@ -17,8 +17,10 @@
 //   compare_exchange_acquire_device / fence_device: device-scope
 //       synchronisation among device threads (the program barrier, the clock
 //       cache); fetch_min_relaxed_device: a combining minimum (exit codes);
-//   load_relaxed_block / store_relaxed_block: a word in a block's shared
-//       memory that the block's threads share (the clock's per-block copy).
+//   load_relaxed_block / store_relaxed_block / load_volatile_block: a word
+//       in a block's shared memory that the block's threads share (the
+//       clock's per-block copy; the volatile load is a strong relaxed load
+//       that overlaps a timer read, see cuda/atomic.h).
 #pragma once
 #include "gpustd/config.h"
 #if GPUSTD_BACKEND_CUDA

@@ -13,7 +13,6 @@
 //   readable_by_warp(p)       whether other lanes may read *p (not a stack)
 //   short_sleep(ns)           a pause for spin loops
 //   timer_ns()                the device timer, nanoseconds
-//   cycle_counter()           this SM's cycle counter (CPU backend: the timer)
 //   resident_warp_index()     a warp index unique among resident warps
 //   block_index(), warp_in_block()
 #pragma once

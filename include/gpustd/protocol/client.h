@@ -190,7 +190,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fr.header.total_bytes = static_cast<std::uint32_t>(total);
       fr.header.block = platform::block_index();
       fr.header.warp = platform::warp_in_block();
-      fr.header.cell_stride = packed ? longest : stride;
+      fr.header.cell_stride = packed ? rq.arg_bytes : stride;  // (packed: every lane has the same)
       platform::store_release_system(ch.doorbells[slot_index], seq0 + f);
     }
   };

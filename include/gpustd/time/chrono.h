@@ -10,12 +10,11 @@
 // host's CLOCK_REALTIME: device code adds the device timer to an offset that
 // one thread measures with round trips (the shortest of three; half of it is
 // the error bound, a few microseconds) and measures again when it is older
-// than 50 ms, so it follows the host's clock (NTP included) without drift.
-// The offset lives in the runtime's process block; threads that find it
-// fresh pay no round trip. Each block keeps a reading (realtime and its
-// SM's cycle counter) in shared memory and counts cycles from it for a few
-// microseconds, so most calls read no timer at all (protocol/process.h
-// bounds the error). Host code gets the host's clocks.
+// than 50 ms,
+// so it follows the host's clock (NTP included) without drift. The offset
+// lives in the runtime's process block; threads that find it fresh pay no
+// round trip, and each block keeps its own copy for a millisecond in shared
+// memory. Host code gets the host's clocks.
 //
 // duration, time_point, duration_cast and the usual duration types are
 // libcu++'s cuda::std::chrono in CUDA units and std::chrono on the CPU
@@ -110,8 +109,8 @@ GPUSTD_NOINLINE std::int64_t refresh_system_offset(protocol::clock_cache& c) {
   return offset;  // 0: the host did not answer
 }
 
-// This block's reading of the host's clock (protocol/process.h): shared
-// memory, so the fast path touches no global memory and reads no timer.
+// This block's copy of the offset (protocol/process.h): shared memory, so
+// the fast path touches no global memory and needs no special register.
 GPUSTD_INLINE protocol::block_clock& own_clock() {
 #if GPUSTD_BACKEND_CUDA
   __shared__ protocol::block_clock copy;  // one per block of every kernel that reads the clock
@@ -122,62 +121,52 @@ GPUSTD_INLINE protocol::block_clock& own_clock() {
 #endif
 }
 
-GPUSTD_INLINE void keep_reading(protocol::block_clock& mine, std::int64_t base_ns, std::uint64_t cycles,
-                                std::uint32_t rate) {
-  platform::store_relaxed_block(mine.base_ns, base_ns);
-  platform::store_relaxed_block(mine.base_cycles, cycles);
-  platform::store_relaxed_block(mine.rate_check,
-                                std::uint64_t(rate) << 32 | protocol::block_clock_fold(base_ns, cycles, rate));
+GPUSTD_INLINE void keep_copy(protocol::block_clock& mine, std::int64_t offset, std::uint64_t at) {
+  platform::store_relaxed_block(mine.offset_ns, offset);
+  platform::store_relaxed_block(mine.copied_at, at);
+  platform::store_relaxed_block(mine.check, static_cast<std::uint64_t>(offset) ^ at ^ protocol::block_clock_check);
 }
 
-// The slow path of device_system_ns: no runtime, or the block's reading is
-// older than its window (or not a reading at all). Reads the timer, takes
-// the offset from the process block (measuring it again when it is older
-// than 50 ms) and keeps a new reading for the block.
-GPUSTD_NOINLINE std::int64_t device_system_ns_slow(protocol::block_clock& mine) {
+// The slow path of device_system_ns: no runtime, or the block's copy of the
+// offset is older than a millisecond (or not a copy at all).
+GPUSTD_NOINLINE std::int64_t device_system_ns_slow(std::uint64_t t, protocol::block_clock& mine) {
   protocol::process_state* p = protocol::channel().process;
   if (!p) {  // no runtime: the CPU backend asks the host's clock; a GPU has only its timer
 #if GPUSTD_BACKEND_CUDA
-    return static_cast<std::int64_t>(platform::timer_ns());
+    return static_cast<std::int64_t>(t);
 #else
     return host_system_ns();
 #endif
   }
   protocol::clock_cache& c = p->clock;
-  // The timer first, then the counter: the reading's cycles are never
-  // earlier than its time, so the extrapolation never runs ahead.
-  std::uint64_t t = platform::timer_ns();
-  std::uint64_t cycles = platform::cycle_counter();
   std::int64_t offset = platform::load_relaxed_device(c.offset_ns);
   const std::uint64_t at = platform::load_relaxed_device(c.synced_at);
-  if (offset == 0 || t - at > protocol::clock_refresh_ns) {
-    offset = refresh_system_offset(c);
-    t = platform::timer_ns();
-    cycles = platform::cycle_counter();
+  if (offset != 0 && t - at <= protocol::clock_refresh_ns) {
+    keep_copy(mine, offset, t);
+    return static_cast<std::int64_t>(t) + offset;
   }
-  const std::int64_t now = static_cast<std::int64_t>(t) + offset;
-  const std::uint32_t rate = platform::load_relaxed_device(c.cycle_ns_q16);
-  if (offset != 0 && rate != 0) keep_reading(mine, now, cycles, rate);
-  return now;
+  offset = refresh_system_offset(c);
+  const std::uint64_t now = platform::timer_ns();
+  if (offset != 0) keep_copy(mine, offset, now);
+  return static_cast<std::int64_t>(now) + offset;
 }
 
 // The device's view of CLOCK_REALTIME (see the top of this file). The fast
-// path, inlined: the block's reading (three loads from shared memory) plus
-// the cycles since it, counted at the peak clock. Every
-// block_clock_window_cycles the block takes a new reading from the timer and
-// the process block; every 50 ms the process block's offset is measured
-// again.
+// path, inlined: the block's copy of the offset in shared memory (volatile
+// loads, issued before the timer so that they overlap its read), then the
+// timer. Every millisecond the copy is taken again from the process block
+// (two relaxed loads at device scope), every 50 ms the process block's
+// offset is measured again.
 GPUSTD_INLINE std::int64_t device_system_ns() {
   protocol::block_clock& mine = own_clock();
-  const std::int64_t base = platform::load_relaxed_block(mine.base_ns);
-  const std::uint64_t base_cycles = platform::load_relaxed_block(mine.base_cycles);
-  const std::uint64_t rate_check = platform::load_relaxed_block(mine.rate_check);
-  const std::uint64_t since = platform::cycle_counter() - base_cycles;
-  const std::uint32_t rate = static_cast<std::uint32_t>(rate_check >> 32);
-  if (since < protocol::block_clock_window_cycles &&
-      static_cast<std::uint32_t>(rate_check) == protocol::block_clock_fold(base, base_cycles, rate))
-    return base + static_cast<std::int64_t>((since * rate) >> 16);
-  return device_system_ns_slow(mine);
+  const std::int64_t offset = platform::load_volatile_block(mine.offset_ns);
+  const std::uint64_t at = platform::load_volatile_block(mine.copied_at);
+  const std::uint64_t check = platform::load_volatile_block(mine.check);
+  const std::uint64_t t = platform::timer_ns();
+  if (offset != 0 && check == (static_cast<std::uint64_t>(offset) ^ at ^ protocol::block_clock_check) &&
+      t - at < protocol::block_clock_refresh_ns)
+    return static_cast<std::int64_t>(t) + offset;
+  return device_system_ns_slow(t, mine);
 }
 
 }  // namespace detail

@@ -78,8 +78,6 @@ inline std::uint64_t timer_ns() {
                                         std::chrono::steady_clock::now().time_since_epoch())
                                         .count());
 }
-// The CPU backend's cycle counter is the steady clock: a tick per nanosecond.
-inline std::uint64_t cycle_counter() { return timer_ns(); }
 inline std::uint32_t resident_warp_index() {
   auto* c = cpu::current_lane();
   return c ? c->global_warp : 0;

@@ -82,6 +82,14 @@ template <class T>
 GPUSTD_INLINE void store_relaxed_block(T& w, std::type_identity_t<T> v) {
   cuda::atomic_ref<T, cuda::thread_scope_block>(w).store(v, cuda::memory_order_relaxed);
 }
+// A volatile load from the block's shared memory: PTX treats ld.volatile as
+// a strong relaxed load, and ptxas lets it overlap a special-register read
+// (the timer) that follows, which ld.relaxed.cta does not (measured on an
+// H100: 119 against 147 ns for three loads and the timer; channel_anatomy).
+template <class T>
+GPUSTD_INLINE T load_volatile_block(T& w) {
+  return *static_cast<const volatile T*>(&w);
+}
 GPUSTD_INLINE void fence_device() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_device); }
 
 }  // namespace gpustd::platform

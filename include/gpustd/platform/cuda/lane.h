@@ -59,13 +59,6 @@ GPUSTD_INLINE std::uint64_t timer_ns() {
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
   return t;
 }
-// The SM's cycle counter (clock64): cheap to read, unlike %globaltimer, but
-// each SM has its own and it ticks at the SM's current clock.
-GPUSTD_INLINE std::uint64_t cycle_counter() {
-  std::uint64_t c;
-  asm volatile("mov.u64 %0, %%clock64;" : "=l"(c));
-  return c;
-}
 // An index for this warp that is unique among the warps resident on the GPU
 // at this moment: the hardware warp slot (SM id x warp slots per SM + warp id).
 // It stays the same for a warp's lifetime unless the warp is preempted and
