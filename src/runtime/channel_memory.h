@@ -23,6 +23,10 @@ struct channel_host {
   protocol::frame& frame_for(std::uint32_t slot, std::uint32_t seq) const noexcept {
     return frames[std::uint64_t(slot) * frames_per_slot + (seq & (frames_per_slot - 1))];
   }
+  // The slot's progress word (layout.h): in its ring's first frame.
+  std::uint32_t& progress_of(std::uint32_t slot) const noexcept {
+    return frames[std::uint64_t(slot) * frames_per_slot].header.progress;
+  }
 };
 
 class channel_memory {

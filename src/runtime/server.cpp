@@ -22,10 +22,7 @@ using namespace protocol;
 
 namespace {
 std::uint32_t load_acquire(std::uint32_t& w) { return std::atomic_ref<std::uint32_t>(w).load(std::memory_order_acquire); }
-// The frame is consumed: the device may reuse it (and read the answer).
-void finish(frame& f, std::uint32_t seq, std::int32_t uniform_status = answer_per_lane) {
-  std::atomic_ref<std::uint64_t>(f.header.answer).store(make_answer(seq, uniform_status), std::memory_order_release);
-}
+
 std::string describe(const frame_header& h, std::uint32_t slot) {
   return "op " + std::to_string(h.op) + " from block " + std::to_string(h.block) + " warp " +
          std::to_string(h.warp) + " (slot " + std::to_string(slot) + ")";
@@ -40,6 +37,15 @@ struct server::assembly {
   bool discarding = false;  // the request is over max_request_bytes: consume, then refuse
 };
 
+// The frame is consumed: the device may read the answer, and (once the
+// slot's progress word says so) reuse the frame. A slot's frames are
+// finished in sequence order (a busy slot is not polled), so its progress
+// word only moves forward.
+void server::finish(std::uint32_t s, frame& f, std::uint32_t seq, std::int32_t uniform_status) {
+  std::atomic_ref<std::uint64_t>(f.header.answer).store(make_answer(seq, uniform_status), std::memory_order_release);
+  std::atomic_ref<std::uint32_t>(channel_.progress_of(s)).store(seq, std::memory_order_release);
+}
+
 server::server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log,
                std::uint64_t reassembly_budget)
     : channel_(channel),
@@ -52,7 +58,10 @@ server::server(const channel_host& channel, handler_table& handlers, blocking_po
       reassembly_budget_(std::max<std::uint64_t>(reassembly_budget, channel.max_request_bytes)),
       counters_(new counters[2 + max_threads_]) {
   // Serving starts after whatever the channel has already published.
-  for (std::uint32_t s = 0; s < channel_.slot_count; ++s) served_[s] = load_acquire(channel_.doorbells[s]);
+  for (std::uint32_t s = 0; s < channel_.slot_count; ++s) {
+    served_[s] = load_acquire(channel_.doorbells[s]);
+    std::atomic_ref<std::uint32_t>(channel_.progress_of(s)).store(served_[s], std::memory_order_release);
+  }
   served_[channel_.slot_count] = 0;
 }
 
@@ -283,7 +292,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     release_assembly(s);
     malformed(h, s, bad, c);
     if (last) answer_error(s, seq, h, status_malformed);
-    else finish(f, seq);
+    else finish(s, f, seq);
     return true;
   }
   if (first) {
@@ -313,7 +322,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
       release_assembly(s);
       malformed(h, s, "frames longer than the request", c);
       if (last) answer_error(s, seq, h, status_malformed);
-      else finish(f, seq);
+      else finish(s, f, seq);
       return true;
     }
     if (h.body_bytes)  // (an empty buffer's data() may be null: no memcpy from it, found by the fuzzer)
@@ -321,7 +330,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   }
   st.received += h.body_bytes;
   if (!last) {
-    finish(f, seq);  // frame copied out: the device may reuse it
+    finish(s, f, seq);  // frame copied out: the device may reuse it
     return true;
   }
   st.assembling = false;
@@ -340,7 +349,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
 
 void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header&, std::int64_t status) {
   frame& f = channel_.frame_for(s, seq);
-  finish(f, seq, static_cast<std::int32_t>(status));  // every lane gets the same error
+  finish(s, f, seq, static_cast<std::int32_t>(status));  // every lane gets the same error
 }
 
 void server::run_handler(const handler_entry& e, request& r, counters& c) {
@@ -373,14 +382,14 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
   if (!r.no_reply()) {
     // One status for every lane and no data: it travels in the answer word.
     if (!r.answered()) {  // the handler set nothing: every lane gets 0
-      finish(f, last_seq, 0);
+      finish(s, f, last_seq, 0);
       return;
     }
     const std::int64_t first = r.status(0);
     bool uniform = !r.has_data() && first > INT32_MIN && first <= INT32_MAX;
     for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = r.status(i) == first;
     if (uniform) {
-      finish(f, last_seq, static_cast<std::int32_t>(first));
+      finish(s, f, last_seq, static_cast<std::int32_t>(first));
       return;
     }
     for (unsigned i = 0; i < r.lanes(); ++i) {
@@ -395,7 +404,7 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
                   "fire-and-forget op " + std::to_string(r.op()) + " from block " + std::to_string(r.block()) +
                       " failed: " + std::strerror(static_cast<int>(-r.status(i))));
   }
-  finish(f, last_seq);
+  finish(s, f, last_seq);
 }
 
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,

@@ -68,6 +68,8 @@ class server {
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
                 const protocol::frame_header& h, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
+  void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
+              std::int32_t uniform_status = protocol::answer_per_lane);
   void complete(std::uint32_t slot, std::uint32_t last_seq, const request& r);
   void run_handler(const handler_entry& e, request& r, counters& c);
   std::uint32_t served(std::uint32_t s) const noexcept {

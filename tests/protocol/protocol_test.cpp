@@ -119,8 +119,10 @@ TEST(Protocol, FireAndForgetIsQueuedUntilServedInOrder) {
   EXPECT_EQ(b.ch.doorbells[0], 3u);
   EXPECT_EQ(b.counted.load(), 0u);
   EXPECT_FALSE(b.srv.drained());
+  EXPECT_EQ(b.ch.host.progress_of(0), 0u);  // nothing finished yet
   b.srv.poll_all();
   EXPECT_EQ(b.counted.load(), 3u);
+  EXPECT_EQ(b.ch.host.progress_of(0), 3u);  // the slot's progress word: the newest frame finished
   EXPECT_EQ(b.order, (std::vector<std::uint64_t>{100, 101, 102}));
   for (std::uint32_t seq = 1; seq <= 3; ++seq) EXPECT_EQ(answer_seq(b.ch.host.frame_for(0, seq).header.answer), seq);
   EXPECT_TRUE(b.srv.drained());

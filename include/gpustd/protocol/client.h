@@ -49,21 +49,23 @@ GPUSTD_INLINE std::uint64_t wait_done(std::uint64_t& answer, std::uint32_t seq) 
 }
 
 // The frame for `seq` may be written once the host has finished with the
-// slot's frame `frames_per_slot` sequence numbers earlier.
-// When it must look, it also reads the answer of the newest frame sent
-// before (`newest`, seq - 1) in the same round trip: if that one is done,
-// the next frames_per_slot - 1 requests need not look at all.
-GPUSTD_INLINE void wait_frame_free(std::uint32_t& known_done, frame& f, frame& newest, std::uint32_t seq,
+// slot's frame `frames_per_slot` sequence numbers earlier. When the slot's
+// known state does not say so, the slot's progress word (one read of host
+// memory, acquire: the host's reads of the old frame happen before) tells
+// how far the host has got, which usually frees this frame and the next
+// ones at once.
+GPUSTD_INLINE void wait_frame_free(std::uint32_t& known_done, std::uint32_t& progress, std::uint32_t seq,
                                    std::uint32_t frames_per_slot) {
   const std::uint32_t prev = seq - frames_per_slot;
   if (!seq_before(known_done, prev)) return;
-  const std::uint64_t latest = platform::load_acquire_system(newest.header.answer);
-  if (!seq_before(answer_seq(latest), seq - 1)) {  // frames are answered in order: all before are done
-    known_done = seq - 1;
-    return;
+  for (unsigned spins = 0;; ++spins) {
+    const std::uint32_t p = platform::load_acquire_system(progress);
+    if (!seq_before(p, prev)) {  // (then p is past known_done too)
+      known_done = p;
+      return;
+    }
+    if (spins > 32) platform::short_sleep(spins < 4096 ? 64 : 1000);
   }
-  wait_done(f.header.answer, prev);
-  known_done = prev;
 }
 
 // Gives back a slot whose request `last` the host has answered. The host has
@@ -139,6 +141,9 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const bool payloads = with_payload != 0;
   const bool packed = !payloads && longest != 0 && platform::ballot(group, rq.arg_bytes == longest) == group;
   const std::uint32_t stride = packed ? widest : widest == 0 && !payloads ? 0u : 8u + widest;
+  // What the header says of the cells, in one word (one register to keep
+  // until the frame is published): its cell_stride field, and the flag.
+  const std::uint32_t cells_word = packed ? rq.arg_bytes | (std::uint32_t(frame_packed) << 16) : stride;
   // Where each lane's payload lies in the request stream (no sum to take
   // when there are none).
   std::uint64_t payload_total = 0;
@@ -173,7 +178,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // Frame f of the request: wait until it is free, or publish it.
   auto open_frame = [&](std::uint32_t f) -> frame& {
     frame& fr = ring[(seq0 + f) & ring_mask];
-    if (is_leader) wait_frame_free(known_done, fr, ring[(seq0 + f - 1) & ring_mask], seq0 + f, ch.frames_per_slot);
+    if (is_leader) wait_frame_free(known_done, ring[0].header.progress, seq0 + f, ch.frames_per_slot);
     platform::sync_warp(group);
     return fr;
   };
@@ -184,13 +189,13 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fr.header.seq = seq0 + f;
       fr.header.op = rq.op;
       fr.header.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
-                                                   (rq.no_reply ? frame_no_reply : 0) | (packed ? frame_packed : 0));
+                                                   (rq.no_reply ? frame_no_reply : 0) | (cells_word >> 16));
       fr.header.mask = group;
       fr.header.body_bytes = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
       fr.header.total_bytes = static_cast<std::uint32_t>(total);
       fr.header.block = platform::block_index();
       fr.header.warp = platform::warp_in_block();
-      fr.header.cell_stride = packed ? rq.arg_bytes : stride;  // (packed: every lane has the same)
+      fr.header.cell_stride = cells_word & 0xffffu;  // (packed: the arguments' length, the same in every lane)
       platform::store_release_system(ch.doorbells[slot_index], seq0 + f);
     }
   };

@@ -25,7 +25,8 @@
 // Handshake per frame (sequence numbers count from 1 and wrap at 2^32):
 //
 //   device                                   host
-//   wait until frame done == seq - frames    (the previous use is finished)
+//   wait until progress >= seq - frames      (the previous use is finished;
+//                                             blocking calls know it already)
 //   write body, header (release)
 //   doorbells[slot] = seq  (release, system) sees doorbell >= seq (acquire)
 //                                            reads header and body;
@@ -34,6 +35,7 @@
 //                                            the same status, writes each
 //                                            lane's result into its body;
 //   waits for done == seq (acquire)          answer = {seq, status} (release)
+//                                            the ring's progress = seq (release)
 //
 // The host serves each slot's frames in sequence order, so one thread's
 // fire-and-forget requests are handled in the order it sent them.
@@ -72,7 +74,13 @@ struct alignas(64) frame_header {
                               // has arguments or a payload and the request is empty; with
                               // frame_packed, every lane's argument bytes (1..56; the cell is
                               // that padded to 8)
-  std::uint32_t reserved[6];
+  // host, in the first frame of each slot's ring only: the newest sequence
+  // number the host has finished on the slot (release). A sender whose
+  // window is full reads it once and learns how many frames are free. (Here
+  // rather than in an array of its own: the device already holds the ring's
+  // address, so reading it costs no register.)
+  std::uint32_t progress;
+  std::uint32_t reserved[5];
   // host: written once the frame is consumed (and, on the last frame of a
   // blocking request, answered), in one 8-byte store:
   //   bits 0..31   the frame's seq ("done")
@@ -87,7 +95,7 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
               offsetof(frame_header, mask) == 8 && offsetof(frame_header, body_bytes) == 12 &&
               offsetof(frame_header, total_bytes) == 16 && offsetof(frame_header, block) == 20 &&
               offsetof(frame_header, warp) == 24 && offsetof(frame_header, cell_stride) == 28 &&
-              offsetof(frame_header, answer) == 56);
+              offsetof(frame_header, progress) == 32 && offsetof(frame_header, answer) == 56);
 inline constexpr std::int32_t answer_per_lane = INT32_MIN;
 GPUSTD_HOST_DEVICE constexpr std::uint64_t make_answer(std::uint32_t seq, std::int32_t status) {
   return std::uint64_t(seq) | (std::uint64_t(static_cast<std::uint32_t>(status)) << 32);
