@@ -5,15 +5,11 @@
 
 namespace gpustd {
 
-// A packed request: each lane's arguments, cell_stride bytes, padded to 8;
-// no heads and no payloads.
-const char* request_builder::build_packed(request& r, const unsigned char* stream, std::uint64_t bytes,
-                                          const origin& o, protocol::result_cell* results, unsigned lanes) noexcept {
-  using namespace protocol;
-  const std::uint32_t args = o.cell_stride;
-  if (args == 0 || args > inline_arg_bytes) return "bad packed argument length";
-  const std::uint32_t stride = packed_stride(args);
-  if (bytes != std::uint64_t(lanes) * stride) return "packed request length does not match its lanes";
+// What every request has, whatever its cells: where it is, who sent it, and
+// no answer yet.
+void request_builder::start(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
+                            protocol::result_cell* results, unsigned lanes, std::uint32_t stride,
+                            std::uint32_t packed_args) noexcept {
   r.stream_ = stream;
   r.stream_bytes_ = bytes;
   r.op_ = o.op;
@@ -27,12 +23,22 @@ const char* request_builder::build_packed(request& r, const unsigned char* strea
   r.has_data_ = false;
   r.answered_ = false;
   r.cell_stride_ = stride;
-  r.packed_args_ = args;
+  r.packed_args_ = packed_args;
+  for (unsigned i = 0; i < lanes; ++i) results[i].status = 0;
+}
+
+// A packed request: each lane's arguments, cell_stride bytes, padded to 8;
+// no heads and no payloads.
+const char* request_builder::build_packed(request& r, const unsigned char* stream, std::uint64_t bytes,
+                                          const origin& o, protocol::result_cell* results, unsigned lanes) noexcept {
+  using namespace protocol;
+  const std::uint32_t args = o.cell_stride;
+  if (args == 0 || args > inline_arg_bytes) return "bad packed argument length";
+  const std::uint32_t stride = packed_stride(args);
+  if (bytes != std::uint64_t(lanes) * stride) return "packed request length does not match its lanes";
+  start(r, stream, bytes, o, results, lanes, stride, args);
   unsigned rank = 0;
-  for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
-    r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
-    results[rank].status = 0;
-  }
+  for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
   return nullptr;
 }
 
@@ -45,21 +51,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   const std::uint32_t stride = o.cell_stride;
   if (stride == 0 ? bytes != 0 : (stride < 8 || stride > cell_bytes || stride % 8)) return "bad lane cell stride";
   if (bytes < std::uint64_t(lanes) * stride) return "request shorter than its lane cells";
-  r.stream_ = stream;
-  r.stream_bytes_ = bytes;
-  r.op_ = o.op;
-  r.mask_ = o.mask;
-  r.lanes_ = lanes;
-  r.no_reply_ = o.no_reply;
-  r.block_ = o.block;
-  r.warp_ = o.warp;
-  r.slot_ = o.slot;
-  r.results_ = results;
-  r.has_data_ = false;
-  r.answered_ = false;
-  r.cell_stride_ = stride;
-  r.packed_args_ = 0;
-  for (unsigned i = 0; i < lanes; ++i) results[i].status = 0;
+  start(r, stream, bytes, o, results, lanes, stride, 0);
   std::uint64_t offset = std::uint64_t(lanes) * stride;
   unsigned rank = 0;
   if (stride == 0) {  // no arguments, no payloads

@@ -25,6 +25,9 @@ class request_builder {
                            protocol::result_cell* results) noexcept;
 
  private:
+  static void start(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
+                    protocol::result_cell* results, unsigned lanes, std::uint32_t stride,
+                    std::uint32_t packed_args) noexcept;
   static const char* build_packed(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
                                   protocol::result_cell* results, unsigned lanes) noexcept;
 };
