@@ -93,6 +93,10 @@ class server {
   // handler holds the slot (set by the owner, cleared by the pool, release).
   std::unique_ptr<std::uint32_t[]> served_;
   std::unique_ptr<std::uint8_t[]> busy_;
+  // Per slot, the body length of the last frame served there: a guess at the
+  // next one's, so that polling can prefetch a body before its header has
+  // arrived (written by the thread that serves the slot only).
+  std::unique_ptr<std::uint16_t[]> body_hint_;
   // Cold: reassembly of multi-frame requests, per slot.
   std::unique_ptr<assembly[]> assembly_;
   std::uint64_t reassembly_budget_;
