@@ -98,14 +98,10 @@ struct runtime::impl {
                                           "file_close", "file_io", "file_seek", "file_stat", "path_op", "dir_read",
                                           "file_scan"};
     if (op < sizeof builtin / sizeof builtin[0]) return builtin[op];
-    if (protocol::is_typed_async(op)) {
-      std::lock_guard lk(hostcalls_lock);
-      if (auto it = hostcall_names.find(static_cast<std::uint16_t>(op - 1)); it != hostcall_names.end())
-        return it->second + " (async)";
-    } else {
-      std::lock_guard lk(hostcalls_lock);
-      if (auto it = hostcall_names.find(op); it != hostcall_names.end()) return it->second;
-    }
+    const bool async = protocol::is_typed_async(op);  // (the asynchronous form is the next number)
+    std::lock_guard lk(hostcalls_lock);
+    if (auto it = hostcall_names.find(static_cast<std::uint16_t>(async ? op - 1 : op)); it != hostcall_names.end())
+      return it->second + (async ? " (async)" : "");
     return "op " + std::to_string(op);
   }
 

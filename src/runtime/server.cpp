@@ -22,7 +22,6 @@ using namespace protocol;
 
 namespace {
 std::uint32_t load_acquire(std::uint32_t& w) { return std::atomic_ref<std::uint32_t>(w).load(std::memory_order_acquire); }
-
 std::string describe(const frame_header& h, std::uint32_t slot) {
   return "op " + std::to_string(h.op) + " from block " + std::to_string(h.block) + " warp " +
          std::to_string(h.warp) + " (slot " + std::to_string(slot) + ")";

@@ -71,11 +71,11 @@ template <class T>
 inline T load_relaxed_block(T& w) {
   return std::atomic_ref<T>(w).load(std::memory_order_relaxed);
 }
-// (CUDA's is an ld.volatile; here a relaxed atomic load, which the thread
+// (CUDA's is an ld.volatile; here the relaxed atomic load, which the thread
 // sanitizer understands.)
 template <class T>
 inline T load_volatile_block(T& w) {
-  return std::atomic_ref<T>(w).load(std::memory_order_relaxed);
+  return load_relaxed_block(w);
 }
 template <class T>
 inline void store_relaxed_block(T& w, std::type_identity_t<T> v) {

@@ -84,8 +84,9 @@ GPUSTD_INLINE void store_relaxed_block(T& w, std::type_identity_t<T> v) {
 }
 // A volatile load from the block's shared memory: PTX treats ld.volatile as
 // a strong relaxed load, and ptxas lets it overlap a special-register read
-// (the timer) that follows, which ld.relaxed.cta does not (measured on an
-// H100: 119 against 147 ns for three loads and the timer; channel_anatomy).
+// (the timer) that follows, which ld.relaxed.cta did not (measured on an
+// H100 in channel_anatomy's earlier single-kernel loop: 119 against 147 ns
+// for three loads and the timer).
 template <class T>
 GPUSTD_INLINE T load_volatile_block(T& w) {
   return *static_cast<const volatile T*>(&w);
