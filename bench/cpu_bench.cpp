@@ -17,6 +17,9 @@
 #include "runtime/handler_table.h"
 #include "runtime/runtime_log.h"
 #include "runtime/server.h"
+#include "runtime/request_builder.h"
+#include "services/console/console_service.h"
+#include "services/console/record_format.h"
 
 namespace {
 
@@ -241,6 +244,77 @@ BENCHMARK(BM_ServerServesRequests)
     ->Args({32, 8, 0, 1})
     ->Args({32, 8, 1, 1})
     ->Unit(benchmark::kMicrosecond);
+
+// The host's formatting of one console record, as console_bench's line
+// ("line %u %u\n" / "line {} {}" with two unsigned ints): the per-lane cost
+// that bounds the console at full GPU. range(0): 0 printf, 1 print.
+void BM_FormatRecord(benchmark::State& state) {
+  using gpustd::protocol::item_tag;
+  const bool print = state.range(0) != 0;
+  const std::string_view format = print ? std::string_view("line {} {}") : std::string_view("line %u %u\n");
+  std::string record(format);
+  for (std::uint64_t v : {123456ull, 7ull}) {
+    record += static_cast<char>(item_tag::u32);
+    record.append(reinterpret_cast<const char*>(&v), 8);
+  }
+  const auto kind = print ? gpustd::protocol::record_kind::print : gpustd::protocol::record_kind::printf;
+  std::vector<gpustd::detail::record_item> items;
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    gpustd::detail::format_record(out, kind, record, static_cast<std::uint32_t>(format.size()), items);
+    benchmark::DoNotOptimize(out.data());
+  }
+  if (out != "line 123456 7\n" && out != "line 123456 7") state.SkipWithError(("wrong text: " + out).c_str());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FormatRecord)->Arg(0)->Arg(1);
+
+// A whole 32-lane console request on the host, as at full GPU in
+// console_bench: validation, each lane's record formatted, the request's
+// text appended to stdout's buffer (flushed to /dev/null by the flusher).
+// range(0): 0 printf, 1 print. Items are lines.
+void BM_ConsoleRequest(benchmark::State& state) {
+  using namespace gpustd::protocol;
+  const bool print = state.range(0) != 0;
+  const std::string_view format = print ? std::string_view("line {} {}") : std::string_view("line %u %u\n");
+  std::vector<unsigned char> bytes(lanes_per_request * cell_bytes);
+  for (unsigned l = 0; l < lanes_per_request; ++l) {
+    std::string record(format);
+    for (std::uint64_t v : {std::uint64_t(100000 + l), std::uint64_t(7)}) {
+      record += static_cast<char>(item_tag::u32);
+      record.append(reinterpret_cast<const char*>(&v), 8);
+    }
+    request_cell c{};
+    c.payload_bytes = static_cast<std::uint32_t>(record.size());
+    c.arg_bytes = sizeof(console_args);
+    const console_args a{1, static_cast<std::uint8_t>(print ? record_kind::print : record_kind::printf),
+                         static_cast<std::uint8_t>(print ? record_newline : 0), 0,
+                         static_cast<std::uint32_t>(format.size())};
+    std::memcpy(c.args, &a, sizeof a);
+    std::memcpy(bytes.data() + l * cell_bytes, &c, sizeof c);
+    const std::size_t at = bytes.size();
+    bytes.resize(at + padded_payload(c.payload_bytes));
+    std::memcpy(bytes.data() + at, record.data(), record.size());
+  }
+  gpustd::runtime_options o = options();
+  gpustd::detail::runtime_log log(2);
+  gpustd::detail::console_service console(o, log);
+  result_cell results[lanes_per_request];
+  const gpustd::request_builder::origin origin{to_u16(opcode::console), 0xffffffffu, false, 0, 0};
+  for (auto _ : state) {
+    gpustd::request r;
+    if (const char* why = gpustd::request_builder::build(r, bytes.data(), bytes.size(), origin, results)) {
+      state.SkipWithError(why);
+      break;
+    }
+    console.handle_console(r);
+  }
+  if (results[5].status != 14) state.SkipWithError("wrong result");
+  ::close(o.stdout_fd);
+  state.SetItemsProcessed(state.iterations() * lanes_per_request);
+}
+BENCHMARK(BM_ConsoleRequest)->Arg(0)->Arg(1);
 
 // A scan of an idle H100-sized channel.
 void BM_ServerIdleScan(benchmark::State& state) {

@@ -1,6 +1,7 @@
 #include "console_service.h"
 
 #include <cerrno>
+#include <chrono>
 
 #include "gpustd/protocol/opcodes.h"
 
@@ -31,8 +32,16 @@ console_service::~console_service() {
   flush_all();
 }
 
+namespace {
+// While there is output, the flusher writes what has gathered at most this
+// often, instead of being woken (a system call and a context switch on the
+// appending server thread) for each request's text.
+constexpr auto flusher_pace = std::chrono::microseconds(50);
+}  // namespace
+
 void console_service::wake_flusher(void* self) {
   auto* s = static_cast<console_service*>(self);
+  if (!s->flusher_asleep_.load(std::memory_order_seq_cst)) return;  // it is writing, or about to look again
   {
     std::lock_guard lk(s->flusher_lock_);
     s->flusher_wanted_ = true;
@@ -43,13 +52,22 @@ void console_service::wake_flusher(void* self) {
 void console_service::flusher_loop() {
   std::unique_lock lk(flusher_lock_);
   for (;;) {
-    flusher_cv_.wait(lk, [this] { return flusher_wanted_ || stopping_; });
     if (stopping_) return;
-    flusher_wanted_ = false;
     lk.unlock();
-    out_.flush();
-    err_.flush();
+    const bool wrote = out_.flush() | err_.flush();
     lk.lock();
+    if (wrote) {  // more is likely on its way: look again soon, unasked
+      flusher_cv_.wait_for(lk, flusher_pace, [this] { return stopping_; });
+      continue;
+    }
+    flusher_asleep_.store(true, std::memory_order_seq_cst);
+    if (out_.pending() || err_.pending()) {  // appended before the store above was seen
+      flusher_asleep_.store(false, std::memory_order_relaxed);
+      continue;
+    }
+    flusher_cv_.wait(lk, [this] { return flusher_wanted_ || stopping_; });
+    flusher_wanted_ = false;
+    flusher_asleep_.store(false, std::memory_order_relaxed);
   }
 }
 

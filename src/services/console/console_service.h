@@ -1,6 +1,7 @@
 // The console service: ops console (print, printf, cout, puts) and write,
 // for the device's stdout and stderr.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -81,6 +82,10 @@ class console_service {
   std::mutex flusher_lock_;  // guards flusher_wanted_, stopping_
   std::condition_variable flusher_cv_;
   bool flusher_wanted_ = false, stopping_ = false;
+  // True while the flusher waits for a wake-up; appenders wake it only then
+  // (seq_cst store by the flusher before it looks at the buffers, seq_cst
+  // load by appenders after they appended: one of the two sees the other).
+  std::atomic<bool> flusher_asleep_{false};
   std::thread flusher_;
 };
 

@@ -27,13 +27,18 @@ int console_sink::append(std::string_view text) {
   return 0;
 }
 
-void console_sink::flush() {
+bool console_sink::pending() {
+  std::lock_guard lk(buffer_lock_);
+  return !buffer_.empty();
+}
+
+bool console_sink::flush() {
   std::lock_guard wl(write_lock_);
   {
     std::lock_guard lk(buffer_lock_);
     buffer_.swap(writing_);
   }
-  if (writing_.empty()) return;  // (the flusher flushes both streams when either has text)
+  if (writing_.empty()) return false;  // (the flusher flushes both streams when either has text)
   sigpipe_blocked no_sigpipe;
   std::size_t done = 0;
   while (done < writing_.size() && !error()) {
@@ -48,6 +53,7 @@ void console_sink::flush() {
   }
   writing_.clear();
   if (writing_.capacity() > 4 * high_water) writing_.shrink_to_fit();
+  return true;
 }
 
 }  // namespace gpustd::detail

@@ -21,14 +21,18 @@ class console_sink {
  public:
   static constexpr std::size_t high_water = 1u << 20;
 
-  // `wake` is called when the buffer goes from empty to not empty.
+  // `wake` is called when the buffer goes from empty to not empty (it may
+  // decide the flusher needs no waking).
   console_sink(int fd, void (*wake)(void*), void* wake_arg);
 
   // Appends one call's text. Returns 0, or the errno of a write that failed
   // before (the stream is then broken and the text is not kept).
   int append(std::string_view text);
-  // Writes out everything appended so far (returns when it is written or failed).
-  void flush();
+  // Writes out everything appended so far (returns when it is written or
+  // failed); true if there was something to write.
+  bool flush();
+  // Whether text waits in the buffer.
+  bool pending();
   // The errno of the first failed write, or 0.
   int error() const noexcept { return error_.load(std::memory_order_acquire); }
 

@@ -129,11 +129,14 @@ void format_print(std::string& out, std::string_view format, std::span<const rec
       default: break;  // manipulators are not sent with print
     }
   }
-  const std::size_t mark = out.size();
+  // Formatted into {fmt}'s own buffer, then copied once: formatting straight
+  // into a std::string resizes it (and zero-fills) each time it grows.
+  thread_local fmt::memory_buffer text;
+  text.clear();
   try {
-    fmt::vformat_to(std::back_inserter(out), fmt::string_view(format.data(), format.size()), args);
+    fmt::vformat_to(fmt::appender(text), fmt::string_view(format.data(), format.size()), args);
+    out.append(text.data(), text.size());
   } catch (const std::exception& e) {
-    out.resize(mark);
     out += "[gpustd: format error: ";
     out += e.what();
     out += " in \"";
@@ -171,6 +174,67 @@ void append_c(std::string& out, const std::string& spec, V... v) {
 
 }  // namespace
 
+namespace {
+
+// The value of an integer conversion, cut to the width its length modifier
+// names, as C's printf would after the default argument promotions.
+long long as_signed(long long v, std::string_view length) {
+  if (length == "hh") return static_cast<signed char>(v);
+  if (length == "h") return static_cast<short>(v);
+  if (length.empty()) return static_cast<int>(v);
+  return v;
+}
+unsigned long long as_unsigned(unsigned long long v, std::string_view length) {
+  if (length == "hh") return static_cast<unsigned char>(v);
+  if (length == "h") return static_cast<unsigned short>(v);
+  if (length.empty()) return static_cast<unsigned>(v);
+  return v;
+}
+
+void append_int(std::string& out, const fmt::format_int& digits) { out.append(digits.data(), digits.size()); }
+
+// A conversion with no flags, width or precision ("%d", "%lu", "%x", "%s",
+// "%c"): its text has one spelling, which {fmt} writes without the C
+// library's format parsing. Returns false for any other conversion, which
+// then goes to snprintf.
+bool append_plain(std::string& out, char conv, std::string_view length, const record_item& it) {
+  switch (conv) {
+    case 'd':
+    case 'i':
+      if (!is_integer(it.tag)) return false;
+      append_int(out, fmt::format_int(as_signed(signed_value(it), length)));
+      return true;
+    case 'u':
+      if (!is_integer(it.tag)) return false;
+      append_int(out, fmt::format_int(as_unsigned(static_cast<unsigned long long>(signed_value(it)), length)));
+      return true;
+    case 'x':
+    case 'X':
+    case 'o': {
+      if (!is_integer(it.tag)) return false;
+      const unsigned long long v = as_unsigned(static_cast<unsigned long long>(signed_value(it)), length);
+      if (conv == 'x') fmt::format_to(std::back_inserter(out), "{:x}", v);
+      else if (conv == 'X') fmt::format_to(std::back_inserter(out), "{:X}", v);
+      else fmt::format_to(std::back_inserter(out), "{:o}", v);
+      return true;
+    }
+    case 'c':
+      if (!is_integer(it.tag) || !length.empty()) return false;
+      out += static_cast<char>(static_cast<unsigned char>(signed_value(it)));
+      return true;
+    case 's':
+      if (!length.empty()) return false;
+      if (it.tag == item_tag::string) out.append(it.text.substr(0, it.text.find('\0')));  // C stops at a NUL
+      else if (it.tag == item_tag::null_string) out += "(null)";  // glibc's text for a null %s
+      else return false;
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 void format_printf(std::string& out, std::string_view f, std::span<const record_item> items) {
   std::size_t next = 0;
   auto take = [&]() -> const record_item* { return next < items.size() ? &items[next++] : nullptr; };
@@ -187,6 +251,17 @@ void format_printf(std::string& out, std::string_view f, std::span<const record_
       out += '%';
       ++i;
       continue;
+    }
+    // The common case first: no flags, width or precision.
+    {
+      std::size_t j = i;
+      while (j < f.size() && (f[j] == 'h' || f[j] == 'l' || f[j] == 'j' || f[j] == 'z' || f[j] == 't')) ++j;
+      if (j < f.size() && j - i <= 2 && next < items.size() &&
+          append_plain(out, f[j], f.substr(i, j - i), items[next])) {
+        ++next;
+        i = j + 1;
+        continue;
+      }
     }
     std::string spec = "%";
     while (i < f.size() && std::strchr("-+ #0'", f[i]) && f[i]) spec += f[i++];
