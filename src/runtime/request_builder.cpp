@@ -21,6 +21,7 @@ void request_builder::start(request& r, const unsigned char* stream, std::uint64
   r.slot_ = o.slot;
   r.results_ = results;
   r.has_data_ = false;
+  r.data_bytes_ = 0;
   r.answered_ = false;
   r.cell_stride_ = stride;
   r.packed_args_ = packed_args;

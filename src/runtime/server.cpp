@@ -395,17 +395,22 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
       return;
     }
     const std::int64_t first = r.status(0);
-    bool uniform = !r.has_data() && first > INT32_MIN && first <= INT32_MAX;
+    bool uniform = !r.has_data() && first > answer_lowest_layout && first <= INT32_MAX;
     for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = r.status(i) == first;
     if (uniform) {
       finish(s, f, last_seq, static_cast<std::int32_t>(first));
       return;
     }
+    // Statuses side by side, then only as many data bytes as some lane has.
+    const std::uint32_t data = r.data_bytes();
     for (unsigned i = 0; i < r.lanes(); ++i) {
       const std::int64_t st = r.status(i);
       std::memcpy(f.body + result_status_offset(i), &st, sizeof st);
-      if (r.has_data()) std::memcpy(f.body + result_data_offset(i), r.results()[i].data, inline_arg_bytes);
+      if (data > 8) std::memcpy(f.body + result_data_offset(i), r.results()[i].data, inline_arg_bytes);
+      else if (data) std::memcpy(f.body + result_word_offset(i), r.results()[i].data, 8);
     }
+    finish(s, f, last_seq, data > 8 ? answer_per_lane : data ? answer_per_lane_word : answer_per_lane_status);
+    return;
   } else if (r.answered()) {
     for (unsigned i = 0; i < r.lanes(); ++i)
       if (r.status(i) < 0)

@@ -247,19 +247,28 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   std::int32_t uniform = 0;
   if (is_leader) uniform = answer_status(wait_done(lf.header.answer, last));
   uniform = static_cast<std::int32_t>(platform::broadcast(group, static_cast<std::uint32_t>(uniform), leader));
-  if (uniform != answer_per_lane) {  // every lane's status in the answer word, no data
+  if (uniform > answer_lowest_layout) {  // every lane's status in the answer word, no data
     if (result_data) std::memset(result_data, 0, inline_arg_bytes);
     if (is_leader) give_back_answered(slot, last);
     return uniform;
   }
   const std::int64_t status =
       platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lf.body + result_status_offset(rank)));
-  if (result_data) {
-    auto* words = reinterpret_cast<std::uint64_t*>(lf.body + result_data_offset(rank));
+  if (result_data) {  // only the bytes the host wrote (layout.h): each one read crosses PCIe
     auto* out = static_cast<unsigned char*>(result_data);
-    for (unsigned i = 0; i < inline_arg_bytes / 8; ++i) {
-      const std::uint64_t w = platform::load_relaxed_system(words[i]);
-      std::memcpy(out + 8 * i, &w, 8);
+    if (uniform == answer_per_lane) {
+      auto* words = reinterpret_cast<std::uint64_t*>(lf.body + result_data_offset(rank));
+      for (unsigned i = 0; i < inline_arg_bytes / 8; ++i) {
+        const std::uint64_t w = platform::load_relaxed_system(words[i]);
+        std::memcpy(out + 8 * i, &w, 8);
+      }
+    } else {
+      std::memset(out, 0, inline_arg_bytes);
+      if (uniform == answer_per_lane_word) {
+        const std::uint64_t w =
+            platform::load_relaxed_system(*reinterpret_cast<std::uint64_t*>(lf.body + result_word_offset(rank)));
+        std::memcpy(out, &w, 8);
+      }
     }
   }
   platform::sync_warp(group);  // every lane has read its result before the slot is reused

@@ -84,8 +84,9 @@ struct alignas(64) frame_header {
   // host: written once the frame is consumed (and, on the last frame of a
   // blocking request, answered), in one 8-byte store:
   //   bits 0..31   the frame's seq ("done")
-  //   bits 32..63  the status every lane gets, or answer_per_lane: read
-  //                each lane's status (and data) from the body
+  //   bits 32..63  the status every lane gets, or one of the answer_per_lane
+  //                values below: read each lane's status (and data) from
+  //                the body, laid out as that value says
   // so that a uniform answer reaches the device in the same load as "done".
   std::uint64_t answer;
 };
@@ -96,7 +97,15 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
               offsetof(frame_header, total_bytes) == 16 && offsetof(frame_header, block) == 20 &&
               offsetof(frame_header, warp) == 24 && offsetof(frame_header, cell_stride) == 28 &&
               offsetof(frame_header, progress) == 32 && offsetof(frame_header, answer) == 56);
-inline constexpr std::int32_t answer_per_lane = INT32_MIN;
+// Answers with a status per lane (statuses in the body, result_cell below).
+// Which one the host writes depends on the widest data any lane got, so that
+// the device reads from host memory only bytes that mean something (each
+// byte it reads crosses PCIe; at full GPU that traffic is the limit):
+inline constexpr std::int32_t answer_per_lane = INT32_MIN;             // statuses, 56 data bytes a lane
+inline constexpr std::int32_t answer_per_lane_status = INT32_MIN + 1;  // statuses only; data reads as zero
+inline constexpr std::int32_t answer_per_lane_word = INT32_MIN + 2;    // statuses, 8 data bytes a lane
+// A status at or below this never travels as a uniform answer.
+inline constexpr std::int32_t answer_lowest_layout = answer_per_lane_word;
 GPUSTD_HOST_DEVICE constexpr std::uint64_t make_answer(std::uint32_t seq, std::int32_t status) {
   return std::uint64_t(seq) | (std::uint64_t(static_cast<std::uint32_t>(status)) << 32);
 }
@@ -127,7 +136,8 @@ static_assert(sizeof(request_cell) == cell_bytes);
 // load reads them all), then each lane's 56 data bytes.
 //
 //   body[0, 256)          i64 status[rank]   >= 0 success, < 0 -errno
-//   body[256, 2048)       data[rank][56]
+//   body[256, 2048)       data[rank][56]     (answer_per_lane)
+//   body[256, 512)        data[rank][8]      (answer_per_lane_word; the other 48 bytes are zero)
 struct result_cell {
   std::int64_t status;
   unsigned char data[inline_arg_bytes];
@@ -138,6 +148,7 @@ GPUSTD_HOST_DEVICE constexpr std::uint32_t result_data_offset(unsigned rank) {
   return 8u * lanes_per_request + inline_arg_bytes * rank;
 }
 static_assert(result_data_offset(lanes_per_request) == frame_body_bytes);
+GPUSTD_HOST_DEVICE constexpr std::uint32_t result_word_offset(unsigned rank) { return 8u * lanes_per_request + 8u * rank; }
 
 // Per-slot state in device memory, one 64-bit word so that a single atomic
 // takes the lock and reads the state:

@@ -57,11 +57,14 @@ class request {
         has_data_ = true;
       }
       std::memcpy(results_[rank].data, data.data(), n);
+      if (n > data_bytes_) data_bytes_ = static_cast<std::uint32_t>(n);
     }
   }
   std::int64_t status(unsigned rank) const noexcept { return results_[rank].status; }
   // Whether any lane's answer carries data bytes.
   bool has_data() const noexcept { return has_data_; }
+  // The most data bytes any lane's answer carries.
+  std::uint32_t data_bytes() const noexcept { return data_bytes_; }
   const protocol::result_cell* results() const noexcept { return results_; }
 
  private:
@@ -84,6 +87,7 @@ class request {
   unsigned lanes_ = 0;
   bool no_reply_ = false;
   bool has_data_ = false;
+  std::uint32_t data_bytes_ = 0;
   bool answered_ = false;
   std::uint32_t block_ = 0, warp_ = 0, slot_ = 0;
 };
