@@ -20,6 +20,7 @@ int console_sink::append(std::string_view text) {
     std::lock_guard lk(buffer_lock_);
     was_empty = buffer_.empty();
     buffer_.append(text);
+    if (was_empty) has_text_.store(true, std::memory_order_relaxed);
     size = buffer_.size();
   }
   if (immediate_ || size >= high_water) flush();
@@ -37,6 +38,7 @@ bool console_sink::flush() {
   {
     std::lock_guard lk(buffer_lock_);
     buffer_.swap(writing_);
+    has_text_.store(false, std::memory_order_relaxed);
   }
   if (writing_.empty()) return false;  // (the flusher flushes both streams when either has text)
   sigpipe_blocked no_sigpipe;

@@ -33,6 +33,8 @@ class console_sink {
   bool flush();
   // Whether text waits in the buffer.
   bool pending();
+  // The same, without the lock: may be a moment late (for polling).
+  bool maybe_pending() const noexcept { return has_text_.load(std::memory_order_relaxed); }
   // The errno of the first failed write, or 0.
   int error() const noexcept { return error_.load(std::memory_order_acquire); }
 
@@ -43,6 +45,7 @@ class console_sink {
   void* wake_arg_;
   std::mutex buffer_lock_;  // guards buffer_
   std::string buffer_;
+  std::atomic<bool> has_text_{false};  // !buffer_.empty(), stored (relaxed) under buffer_lock_
   std::mutex write_lock_;  // one writer at a time, in order of the buffers taken
   std::string writing_;
   std::atomic<int> error_{0};  // release store by the writer; acquire load by appenders
