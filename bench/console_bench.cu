@@ -80,12 +80,15 @@ struct line_counter {
     });
   }
   // Waits until `expected` lines were read, or until none came for a second.
+  // (It looks every 10 µs: a coarser step would be most of a small shape's time.)
   unsigned long long wait_for(unsigned long long expected) {
-    unsigned long long last = lines.load(), idle_ms = 0;
-    while (last < expected && idle_ms < 1000) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    using clock = std::chrono::steady_clock;
+    unsigned long long last = lines.load();
+    auto last_change = clock::now();
+    while (last < expected && clock::now() - last_change < std::chrono::seconds(1)) {
+      std::this_thread::sleep_for(std::chrono::microseconds(10));
       const unsigned long long now = lines.load();
-      idle_ms = now == last ? idle_ms + 1 : 0;
+      if (now != last) last_change = clock::now();
       last = now;
     }
     return last;

@@ -39,11 +39,14 @@ namespace {
 // GPU). A timed wait here instead made 10 lines from one thread take about
 // 1 ms on the GPU machine, against 0.1 ms when woken per request.
 constexpr auto flusher_linger = std::chrono::microseconds(50);
-// Once text is there the flusher lets more gather this long before it takes
-// the buffer, so that a stream of requests is written in chunks: with 10 µs
-// a 32-lane console request cost the host 1.5x as much (BM_ConsoleRequest,
-// the appender meeting the flusher on the buffer's lock and more writes).
+// When output is heavy (the last write was at least gather_above bytes), the
+// flusher lets text gather this long before it takes the buffer, so that it
+// writes in chunks: taking it at once cost a 32-lane console request 1.5x
+// as much on the host (BM_ConsoleRequest: the appender meets the flusher on
+// the buffer's lock, and there are more writes). Light output is written at
+// once.
 constexpr auto flusher_gather = std::chrono::microseconds(50);
+constexpr std::size_t gather_above = 4096;
 }  // namespace
 
 void console_service::wake_flusher(void* self) {
@@ -61,13 +64,15 @@ void console_service::flusher_loop() {
   for (;;) {
     if (stopping_) return;
     lk.unlock();
-    const bool wrote = out_.flush() | err_.flush();
+    const std::size_t written = out_.flush() + err_.flush();
+    const bool wrote = written != 0;
     if (wrote) {  // more is likely on its way: look again, unasked
       using clock = std::chrono::steady_clock;
       auto until = clock::now() + flusher_linger;
       bool seen = false;
       for (;;) {
         if (!seen && (out_.maybe_pending() || err_.maybe_pending())) {
+          if (written < gather_above) break;
           seen = true;
           until = clock::now() + flusher_gather;
         }

@@ -33,14 +33,14 @@ bool console_sink::pending() {
   return !buffer_.empty();
 }
 
-bool console_sink::flush() {
+std::size_t console_sink::flush() {
   std::lock_guard wl(write_lock_);
   {
     std::lock_guard lk(buffer_lock_);
     buffer_.swap(writing_);
     has_text_.store(false, std::memory_order_relaxed);
   }
-  if (writing_.empty()) return false;  // (the flusher flushes both streams when either has text)
+  if (writing_.empty()) return 0;  // (the flusher flushes both streams when either has text)
   sigpipe_blocked no_sigpipe;
   std::size_t done = 0;
   while (done < writing_.size() && !error()) {
@@ -53,9 +53,10 @@ bool console_sink::flush() {
     }
     done += static_cast<std::size_t>(w);
   }
+  const std::size_t bytes = writing_.size();
   writing_.clear();
   if (writing_.capacity() > 4 * high_water) writing_.shrink_to_fit();
-  return true;
+  return bytes;
 }
 
 }  // namespace gpustd::detail

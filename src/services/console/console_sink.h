@@ -29,8 +29,8 @@ class console_sink {
   // before (the stream is then broken and the text is not kept).
   int append(std::string_view text);
   // Writes out everything appended so far (returns when it is written or
-  // failed); true if there was something to write.
-  bool flush();
+  // failed); returns how many bytes there were to write.
+  std::size_t flush();
   // Whether text waits in the buffer.
   bool pending();
   // The same, without the lock: may be a moment late (for polling).
