@@ -25,7 +25,7 @@ void request_builder::start(request& r, const unsigned char* stream, std::uint64
   r.answered_ = false;
   r.cell_stride_ = stride;
   r.packed_args_ = packed_args;
-  for (unsigned i = 0; i < lanes; ++i) results[i].status = 0;
+  r.lanes_known_ = false;  // (statuses read as 0 until a handler answers: request::set_result)
 }
 
 // A packed request: each lane's arguments, cell_stride bytes, padded to 8;
@@ -38,8 +38,6 @@ const char* request_builder::build_packed(request& r, const unsigned char* strea
   const std::uint32_t stride = packed_stride(args);
   if (bytes != std::uint64_t(lanes) * stride) return "packed request length does not match its lanes";
   start(r, stream, bytes, o, results, lanes, stride, args);
-  unsigned rank = 0;
-  for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
   return nullptr;
 }
 
@@ -55,10 +53,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   start(r, stream, bytes, o, results, lanes, stride, 0);
   std::uint64_t offset = std::uint64_t(lanes) * stride;
   unsigned rank = 0;
-  if (stride == 0) {  // no arguments, no payloads
-    for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
-    return nullptr;
-  }
+  if (stride == 0) return nullptr;  // no arguments, no payloads
   for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
     r.lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
     request_cell c;
@@ -69,6 +64,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
     offset += padded_payload(c.payload_bytes);
   }
   if (offset != bytes) return "request length does not match its lanes' payloads";
+  r.lanes_known_ = true;  // (worked out on the way)
   return nullptr;
 }
 

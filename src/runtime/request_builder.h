@@ -19,8 +19,8 @@ class request_builder {
   };
   // Fills `r` from `bytes` bytes at `stream`; returns null, or why the stream
   // is malformed (then `r` must not be given to a handler). `results` receives
-  // the lanes' answers (statuses zeroed here; data bytes only once a handler
-  // sets some, see request::set_result).
+  // the lanes' answers, once a handler gives one (request::set_result: until
+  // then every status reads as 0 and nothing is written there).
   static const char* build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
                            protocol::result_cell* results) noexcept;
 

@@ -99,7 +99,7 @@ TEST(RequestBuilder, PackedRequestsGiveEachLaneItsArgumentsAndNoPayload) {
     EXPECT_EQ(static_cast<unsigned char>(r.args(rank)[0]), 10 * rank);
     EXPECT_EQ(static_cast<unsigned char>(r.args(rank)[11]), 10 * rank + 11);
     EXPECT_EQ(r.payload(rank).size(), 0u);
-    EXPECT_EQ(results[rank].status, 0);
+    EXPECT_EQ(r.status(rank), 0);
   }
   EXPECT_EQ(r.arg<std::uint32_t>(1), 0x0d0c0b0au);
 }

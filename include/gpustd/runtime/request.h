@@ -1,5 +1,6 @@
 // A warp's request as a host handler sees it.
 #pragma once
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -24,7 +25,10 @@ class request {
   std::uint32_t block() const noexcept { return block_; }  // caller's linear block index
   std::uint32_t warp() const noexcept { return warp_; }    // caller's warp in its block
   std::uint32_t slot() const noexcept { return slot_; }    // channel slot the request came through
-  unsigned lane_of(unsigned rank) const noexcept { return lane_[rank]; }
+  unsigned lane_of(unsigned rank) const noexcept {
+    if (!lanes_known_) know_lanes();
+    return lane_[rank];
+  }
   // Whether any set_result() was called; if not, every lane's status is 0.
   bool answered() const noexcept { return answered_; }
 
@@ -48,8 +52,11 @@ class request {
   }
   // The lane's answer: status (>= 0 success, < 0 -errno) and up to 56 bytes.
   void set_result(unsigned rank, std::int64_t status, std::span<const std::byte> data = {}) noexcept {
+    if (!answered_) {  // statuses are 0 until the first answer: written only for requests that get one
+      for (unsigned i = 0; i < lanes_; ++i) results_[i].status = 0;
+      answered_ = true;
+    }
     results_[rank].status = status;
-    answered_ = true;
     const std::size_t n = data.size() < protocol::inline_arg_bytes ? data.size() : protocol::inline_arg_bytes;
     if (n) {
       if (!has_data_) {  // data bytes are zeroed only once some lane has any
@@ -60,7 +67,7 @@ class request {
       if (n > data_bytes_) data_bytes_ = static_cast<std::uint32_t>(n);
     }
   }
-  std::int64_t status(unsigned rank) const noexcept { return results_[rank].status; }
+  std::int64_t status(unsigned rank) const noexcept { return answered_ ? results_[rank].status : 0; }
   // Whether any lane's answer carries data bytes.
   bool has_data() const noexcept { return has_data_; }
   // The most data bytes any lane's answer carries.
@@ -81,7 +88,15 @@ class request {
   // Filled by request_builder for the request's lanes only (not zeroed first:
   // this object is built for every request).
   std::uint32_t payload_offset_[protocol::lanes_per_request];
-  unsigned char lane_[protocol::lanes_per_request];
+  // Lane numbers by rank, worked out from the mask when first asked for
+  // (most requests never ask: nothing per lane for them).
+  void know_lanes() const noexcept {
+    unsigned rank = 0;
+    for (std::uint32_t m = mask_; m; m &= m - 1, ++rank) lane_[rank] = static_cast<unsigned char>(std::countr_zero(m));
+    lanes_known_ = true;
+  }
+  mutable unsigned char lane_[protocol::lanes_per_request];
+  mutable bool lanes_known_ = false;
   std::uint16_t op_ = 0;
   std::uint32_t mask_ = 0;
   unsigned lanes_ = 0;
