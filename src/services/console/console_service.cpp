@@ -77,9 +77,7 @@ void console_service::flusher_loop() {
           until = clock::now() + flusher_gather;
         }
         if (clock::now() >= until) break;
-#if defined(__x86_64__)
-        __builtin_ia32_pause();
-#endif
+        std::this_thread::yield();  // (where cores are few, the threads that append need this one)
       }
     }
     lk.lock();
@@ -235,7 +233,7 @@ void finish_batch(request& r, Sinks& sinks, std::string* text, const std::uint8_
   int err[3] = {0, 0, 0};
   for (int fd = 1; fd <= 2; ++fd) {
     const bool some = !text[fd].empty();
-    if (some) err[fd] = sinks[fd]->append(text[fd]);
+    if (some) err[fd] = sinks[fd]->append(text[fd], !written);
     if (some && written && !err[fd]) {
       sinks[fd]->flush();
       err[fd] = sinks[fd]->error();

@@ -11,7 +11,7 @@ namespace gpustd::detail {
 console_sink::console_sink(int fd, void (*wake)(void*), void* wake_arg)
     : fd_(fd), immediate_(fd >= 0 && ::isatty(fd)), wake_(wake), wake_arg_(wake_arg) {}
 
-int console_sink::append(std::string_view text) {
+int console_sink::append(std::string_view text, bool wake) {
   if (const int e = error()) return e;
   if (text.empty()) return 0;
   bool was_empty;
@@ -24,7 +24,7 @@ int console_sink::append(std::string_view text) {
     size = buffer_.size();
   }
   if (immediate_ || size >= high_water) flush();
-  else if (was_empty) wake_(wake_arg_);
+  else if (was_empty && wake) wake_(wake_arg_);
   return 0;
 }
 

@@ -27,7 +27,9 @@ class console_sink {
 
   // Appends one call's text. Returns 0, or the errno of a write that failed
   // before (the stream is then broken and the text is not kept).
-  int append(std::string_view text);
+  // `wake`: false when the caller flushes right after (the flusher is then
+  // left asleep).
+  int append(std::string_view text, bool wake = true);
   // Writes out everything appended so far (returns when it is written or
   // failed); returns how many bytes there were to write.
   std::size_t flush();
