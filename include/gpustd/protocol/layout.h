@@ -100,7 +100,7 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
 // Answers with a status per lane (statuses in the body, result_cell below).
 // Which one the host writes depends on the widest data any lane got, so that
 // the device reads from host memory only bytes that mean something (each
-// byte it reads crosses PCIe; at full GPU that traffic is the limit):
+// byte it reads crosses PCIe; a warp of int results read 2 KB, now 256 B):
 inline constexpr std::int32_t answer_per_lane = INT32_MIN;             // statuses, 56 data bytes a lane
 inline constexpr std::int32_t answer_per_lane_status = INT32_MIN + 1;  // statuses only; data reads as zero
 inline constexpr std::int32_t answer_per_lane_word = INT32_MIN + 2;    // statuses, 8 data bytes a lane
