@@ -3,6 +3,9 @@
 //   load_acquire_system / store_release_system / load_relaxed_system:
 //       words in pinned host memory that device and host threads share;
 //   fence_system:       a sequentially consistent fence at system scope;
+//   fence_release_system: a release fence at system scope (CUDA:
+//       fence.acq_rel.sys): with the relaxed stores after it, each one a
+//       release (a PTX "release pattern"), for the price of one fence;
 //   fetch_or_acquire_device / store_release_device:
 //       a 64-bit lock-and-state word in device memory (device scope: only
 //       device threads touch it; acquire on taking, release on giving back);

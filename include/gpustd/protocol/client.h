@@ -81,6 +81,20 @@ GPUSTD_INLINE void give_back_answered(slot_state& s, std::uint32_t last) {
 #endif
 }
 
+// Gives back a slot right after its fire-and-forget request's last doorbell.
+// On a GPU the system-scope fence before that doorbell already orders
+// everything written under the lock before this store, which makes a
+// relaxed store a release (PTX: a fence.acq_rel followed by a strong write);
+// a release store would add a device-scope fence, ~0.35 us, to every send.
+// The CPU backend keeps the release (see give_back_answered).
+GPUSTD_INLINE void give_back_sent(slot_state& s, std::uint32_t next_seq, std::uint32_t known_done) {
+#if GPUSTD_BACKEND_CUDA
+  platform::store_relaxed_device(s.word, pack_slot(next_seq, known_done));
+#else
+  platform::store_release_device(s.word, pack_slot(next_seq, known_done));
+#endif
+}
+
 // Takes the slot's lock; returns the state word as it was.
 GPUSTD_INLINE std::uint64_t lock_slot(slot_state& s) {
   for (unsigned spins = 0;; ++spins) {
@@ -196,7 +210,16 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fr.header.block = platform::block_index();
       fr.header.warp = platform::warp_in_block();
       fr.header.cell_stride = cells_word & 0xffffu;  // (packed: the arguments' length, the same in every lane)
+#if GPUSTD_BACKEND_CUDA
+      // One fence, then relaxed stores: the doorbell here, and for a
+      // fire-and-forget request the slot's unlock after the last frame; both
+      // are releases that way (give_back_sent).
+      platform::fence_release_system();
+      platform::store_relaxed_system(ch.doorbells[slot_index], seq0 + f);
+#else
+      // (ThreadSanitizer does not model fences: a release store it can follow.)
       platform::store_release_system(ch.doorbells[slot_index], seq0 + f);
+#endif
     }
   };
 
@@ -239,7 +262,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   publish_frame(f, *fr);
 
   if (rq.no_reply) {
-    if (is_leader) platform::store_release_device(slot.word, pack_slot(seq0 + frames, known_done));
+    if (is_leader) give_back_sent(slot, seq0 + frames, known_done);
     return status_ok;
   }
   const std::uint32_t last = seq0 + frames - 1;

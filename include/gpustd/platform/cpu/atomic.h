@@ -14,6 +14,7 @@ inline void store_release_system(T& x, T v) { std::atomic_ref<T>(x).store(v, std
 template <class T>
 inline T load_relaxed_system(T& x) { return std::atomic_ref<T>(x).load(std::memory_order_relaxed); }
 inline void fence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void fence_release_system() { std::atomic_thread_fence(std::memory_order_release); }
 
 inline std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {
   return std::atomic_ref<std::uint64_t>(w).fetch_or(bits, std::memory_order_acquire);

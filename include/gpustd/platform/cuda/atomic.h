@@ -22,6 +22,9 @@ GPUSTD_INLINE void store_release_system(T& x, T v) { system_ref<T>(x).store(v, c
 template <class T>
 GPUSTD_INLINE T load_relaxed_system(T& x) { return system_ref<T>(x).load(cuda::memory_order_relaxed); }
 GPUSTD_INLINE void fence_system() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_system); }
+GPUSTD_INLINE void fence_release_system() {
+  cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_system);
+}
 
 // Device scope: state in device memory that only device threads touch.
 // fetch_or with acquire takes a lock bit and reads the rest of the word.
