@@ -172,10 +172,6 @@ void append_c(std::string& out, const std::string& spec, V... v) {
 }
 #pragma GCC diagnostic pop
 
-}  // namespace
-
-namespace {
-
 // The value of an integer conversion, cut to the width its length modifier
 // names, as C's printf would after the default argument promotions.
 long long as_signed(long long v, std::string_view length) {
