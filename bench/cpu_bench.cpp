@@ -15,9 +15,9 @@
 #include "runtime/blocking_pool.h"
 #include "runtime/channel_memory.h"
 #include "runtime/handler_table.h"
+#include "runtime/request_builder.h"
 #include "runtime/runtime_log.h"
 #include "runtime/server.h"
-#include "runtime/request_builder.h"
 #include "services/console/console_service.h"
 #include "services/console/record_format.h"
 
