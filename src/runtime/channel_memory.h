@@ -10,6 +10,13 @@
 
 namespace gpustd::detail {
 
+// Cells of the future arena, rounded up to whole words of its bitmap (a bit
+// per group of cells; hostcall/wire.h).
+constexpr std::uint32_t future_arena_cells(std::uint32_t wanted) {
+  constexpr std::uint32_t word = 32 * protocol::future_group_cells;
+  return (wanted + word - 1) / word * word;
+}
+
 // The host's pointers to the channel.
 struct channel_host {
   protocol::frame* frames = nullptr;
@@ -55,6 +62,7 @@ struct plain_channel {
   std::unique_ptr<protocol::slot_state[]> slots;
   std::unique_ptr<protocol::future_cell[]> futures;
   std::unique_ptr<std::uint32_t[]> future_bits;
+  std::unique_ptr<protocol::future_group[]> future_groups;
   channel_host host;
   protocol::channel_view view;
   plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_slot, std::uint32_t max_request_bytes,

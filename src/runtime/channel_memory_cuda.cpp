@@ -58,16 +58,22 @@ class cuda_channel_memory final : public channel_memory {
     std::vector<protocol::slot_state> init(o.slots, protocol::initial_slot_state);
     check(cudaMemcpy(slots_, init.data(), o.slots * sizeof(protocol::slot_state), cudaMemcpyHostToDevice),
           "initialising the slot states");
-    // The future arena: cells in pinned mapped memory, a bitmap in device memory.
-    future_count_ = (o.future_slots + 31) & ~31u;
+    // The future arena: cells in pinned mapped memory; in device memory, a
+    // bit and a state per group of cells, and each resident thread's open group.
+    future_count_ = future_arena_cells(o.future_slots);
     if (future_count_) {
       check(cudaHostAlloc(reinterpret_cast<void**>(&futures_host_), future_count_ * sizeof(protocol::future_cell),
                           cudaHostAllocMapped | cudaHostAllocPortable),
             "cudaHostAlloc of the future arena");
       check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&futures_dev_), futures_host_, 0),
             "cudaHostGetDevicePointer of the future arena");
-      check(cudaMalloc(&future_bits_, future_count_ / 8), "cudaMalloc of the future bitmap");
-      check(cudaMemset(future_bits_, 0, future_count_ / 8), "cudaMemset of the future bitmap");
+      const std::size_t groups = future_count_ / protocol::future_group_cells;
+      check(cudaMalloc(&future_bits_, groups / 8), "cudaMalloc of the future bitmap");
+      check(cudaMemset(future_bits_, 0, groups / 8), "cudaMemset of the future bitmap");
+      check(cudaMalloc(&future_groups_, groups * sizeof(protocol::future_group)), "cudaMalloc of the future groups");
+      check(cudaMemset(future_groups_, 0, groups * sizeof(protocol::future_group)), "cudaMemset of the future groups");
+      check(cudaMalloc(&thread_groups_, errno_slots_ * sizeof(std::uint32_t)), "cudaMalloc of the threads' groups");
+      check(cudaMemset(thread_groups_, 0, errno_slots_ * sizeof(std::uint32_t)), "cudaMemset of the threads' groups");
     }
     auto* hf = static_cast<protocol::frame*>(host_base_);
     auto* hb = reinterpret_cast<std::uint32_t*>(static_cast<char*>(host_base_) + frame_bytes);
@@ -76,12 +82,16 @@ class cuda_channel_memory final : public channel_memory {
              reinterpret_cast<std::uint32_t*>(static_cast<char*>(dev_base) + frame_bytes),
              slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_,
              futures_dev_, future_bits_, future_count_};
+    view_.future_groups = future_groups_;
+    view_.thread_future_group = thread_groups_;
   }
   ~cuda_channel_memory() override {
     retract();
     cudaFree(slots_);
     cudaFree(errno_table_);
     cudaFree(future_bits_);
+    cudaFree(future_groups_);
+    cudaFree(thread_groups_);
     if (futures_host_) cudaFreeHost(futures_host_);
     cudaFreeHost(host_base_);
   }
@@ -121,6 +131,8 @@ class cuda_channel_memory final : public channel_memory {
   protocol::future_cell* futures_host_ = nullptr;
   protocol::future_cell* futures_dev_ = nullptr;
   std::uint32_t* future_bits_ = nullptr;
+  protocol::future_group* future_groups_ = nullptr;
+  std::uint32_t* thread_groups_ = nullptr;
   std::uint32_t future_count_ = 0;
   channel_host host_;
   protocol::channel_view view_;

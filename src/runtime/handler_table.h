@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -17,6 +18,9 @@ namespace gpustd::detail {
 struct handler_entry {
   handler fn;
   handler_kind kind;
+  // For a polling handler: whether this request must go to the pool after
+  // all (the queued calls' runner, whose calls may be of blocking hostcalls).
+  std::function<bool(const request&)> needs_pool;
 };
 
 class handler_table {
@@ -24,9 +28,9 @@ class handler_table {
   handler_table() : slots_(new std::atomic<const handler_entry*>[65536]) {
     for (std::size_t i = 0; i < 65536; ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
   }
-  void set(std::uint16_t op, handler fn, handler_kind kind) {
+  void set(std::uint16_t op, handler fn, handler_kind kind, std::function<bool(const request&)> needs_pool = {}) {
     std::lock_guard lk(m_);
-    owned_.push_back(std::make_unique<handler_entry>(handler_entry{std::move(fn), kind}));
+    owned_.push_back(std::make_unique<handler_entry>(handler_entry{std::move(fn), kind, std::move(needs_pool)}));
     slots_[op].store(owned_.back().get(), std::memory_order_release);
   }
   const handler_entry* find(std::uint16_t op) const noexcept {
@@ -37,7 +41,7 @@ class handler_table {
   // Serves the operations `applies` accepts that have no handler of their
   // own (set before serving starts).
   void set_fallback(handler fn, bool (*applies)(std::uint16_t)) {
-    fallback_ = std::make_unique<handler_entry>(handler_entry{std::move(fn), handler_kind::polling});
+    fallback_ = std::make_unique<handler_entry>(handler_entry{std::move(fn), handler_kind::polling, {}});
     fallback_applies_ = applies;
   }
 

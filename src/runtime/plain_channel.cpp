@@ -19,14 +19,16 @@ plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_
   std::memset(static_cast<void*>(frames.get()), 0, nframes * sizeof(protocol::frame));
   std::memset(doorbells.get(), 0, slot_count * sizeof(std::uint32_t));
   for (std::uint32_t s = 0; s < slot_count; ++s) slots[s] = protocol::initial_slot_state;
-  future_count = (future_count + 31) & ~31u;  // whole words of the bitmap
+  future_count = future_arena_cells(future_count);
   if (future_count) {
     futures.reset(new protocol::future_cell[future_count]());
-    future_bits.reset(new std::uint32_t[future_count / 32]());
+    future_bits.reset(new std::uint32_t[future_count / protocol::future_group_cells / 32]());
+    future_groups.reset(new protocol::future_group[future_count / protocol::future_group_cells]());
   }
   host = {frames.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes, futures.get(), future_count};
   view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0, nullptr,
           futures.get(), future_bits.get(), future_count};
+  view.future_groups = future_groups.get();  // (each thread's open group: per OS thread here)
 }
 
 }  // namespace gpustd::detail

@@ -21,10 +21,12 @@
 #include "blocking_pool.h"
 #include "channel_memory.h"
 #include "device_memory.h"
+#include "gpustd/protocol/opcodes.h"
 #include "gpustd/protocol/process_calls.h"
 #include "handler_table.h"
 #include "process_block.h"
 #include "program_access.h"
+#include "queued_calls.h"
 #include "runtime_log.h"
 #include "server.h"
 #include "tracer.h"
@@ -76,6 +78,7 @@ struct runtime::impl {
   std::unique_ptr<detail::process_block> process;
   detail::file_service files;
   detail::handler_table handlers;
+  detail::queued_calls queued;  // batched asynchronous calls (hostcall/wire.h)
   detail::blocking_pool pool;
   std::unique_ptr<detail::tracer> trace;  // null when off; outlives the server, which calls it
   int owned_trace_fd = -1;                // GPUSTD_TRACE=FILE's descriptor
@@ -89,6 +92,7 @@ struct runtime::impl {
         input(options.stdin_fd),
         device(detail::make_device_memory()),
         files(options, *device, log),
+        queued(memory->host().futures, memory->host().future_count, log),
         pool(options.pool_threads),
         srv(memory->host(), handlers, pool, log, options.reassembly_budget_bytes) {}
 
@@ -96,7 +100,7 @@ struct runtime::impl {
   std::string op_name(std::uint16_t op) {
     static const char* const builtin[] = {"invalid", "null_call", "write", "console", "stdin_read", "file_open",
                                           "file_close", "file_io", "file_seek", "file_stat", "path_op", "dir_read",
-                                          "file_scan"};
+                                          "file_scan", "future_batch"};
     if (op < sizeof builtin / sizeof builtin[0]) return builtin[op];
     const bool async = protocol::is_typed_async(op);  // (the asynchronous form is the next number)
     std::lock_guard lk(hostcalls_lock);
@@ -149,6 +153,9 @@ runtime::runtime(const runtime_options& options) {
     impl_ = std::make_unique<impl>(resolve(options, trace_file));
     impl_->owned_trace_fd = trace_file;
     detail::register_null_call(impl_->handlers);
+    impl_->handlers.set(
+        protocol::to_u16(protocol::opcode::future_batch), [q = &impl_->queued](request& r) { q->serve(r); },
+        handler_kind::polling, [q = &impl_->queued](const request& r) { return q->needs_pool(r); });
     impl_->console.register_ops(impl_->handlers);
     impl_->input.register_ops(impl_->handlers);
     impl_->files.register_ops(impl_->handlers);
@@ -173,7 +180,7 @@ runtime::runtime(const runtime_options& options) {
           const auto hs = services();
           for (unsigned i = 0; i < r.lanes(); ++i) {
             const auto s = hostcall_detail::locate(r, i, true, 0, hs);
-            if (s.future) hostcall_detail::answer(r, i, s, -ENOSYS, nullptr, 0);
+            if (s.future) hostcall_detail::answer(r, s, -ENOSYS, nullptr, 0);
           }
         },
         [](std::uint16_t op) { return protocol::is_typed_async(op); });
@@ -221,6 +228,11 @@ void runtime::synchronize() {
 void runtime::register_handler(std::uint16_t op, handler fn, handler_kind kind) {
   if (!fn) throw runtime_error("gpustd::runtime::register_handler: empty handler");
   impl_->handlers.set(op, std::move(fn), kind);
+}
+
+void runtime::register_queued(std::uint16_t async_op,
+                              std::shared_ptr<const hostcall_detail::site_handler> sh, handler_kind kind) {
+  impl_->queued.set(async_op, std::move(sh), kind);
 }
 
 void runtime::claim_hostcall(std::uint16_t op, const char* name) {

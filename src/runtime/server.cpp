@@ -438,9 +438,24 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
                               "no handler");
     return;
   }
-  if (e->kind == handler_kind::blocking) {
-    // The stream (frame or reassembly buffer) stays untouched while the slot
-    // is busy: the device waits for `done`, and polling skips busy slots.
+  request r;
+  result_cell results[lanes_per_request];
+  if (e->kind == handler_kind::polling) {
+    if (const char* why = request_builder::build(r, stream, bytes, o, results)) {
+      malformed(h, s, why, c);
+      answer_error(s, last_seq, h, status_malformed);
+      return;
+    }
+    if (!e->needs_pool || !e->needs_pool(r)) {
+      run_handler(*e, r, c);
+      complete(s, last_seq, r);
+      return;
+    }
+  }
+  {
+    // On the pool. The stream (frame or reassembly buffer) stays untouched
+    // while the slot is busy: the device waits for `done`, and polling skips
+    // busy slots.
     struct job_state {
       request r;
       result_cell results[lanes_per_request];
@@ -458,17 +473,7 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
       release_assembly(s);  // the slot is busy: nobody else touches its assembly
       std::atomic_ref<std::uint8_t>(busy_[s]).store(0, std::memory_order_release);
     });
-    return;
   }
-  request r;
-  result_cell results[lanes_per_request];
-  if (const char* why = request_builder::build(r, stream, bytes, o, results)) {
-    malformed(h, s, why, c);
-    answer_error(s, last_seq, h, status_malformed);
-    return;
-  }
-  run_handler(*e, r, c);
-  complete(s, last_seq, r);
 }
 
 }  // namespace gpustd::detail

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "gpustd/hostcall/declare.h"
+#include "gpustd/hostcall/future_queue.h"
 #include "gpustd/platform/atomic.h"
 #include "gpustd/platform/lane.h"
 #include "gpustd/protocol/client.h"
@@ -157,43 +158,31 @@ GPUSTD_INLINE call_result<typename signature<typename H::signature>::result> cal
   return result_of<R>(st, data);
 }
 
-// ---- the future arena ----
-
-inline constexpr std::uint32_t no_future_cell = ~0u;
-
-// Takes a free cell (a bit of the bitmap, acquire) and marks it pending;
-// no_future_cell when none of the words it looks at has one. (Waiting for
-// a cell could wait forever: threads holding cells may be waiting for more
-// themselves.) Each thread starts at its own word and looks at a few: when
-// more futures are wanted than the arena holds, a scan of the whole bitmap
-// per call would cost more than the blocking call that replaces it.
-GPUSTD_INLINE std::uint32_t take_future_cell() {
-  const protocol::channel_view& ch = protocol::channel();
-  const std::uint32_t words = ch.future_count / 32;
-  const std::uint32_t looks = words < 8 ? words : 8;
-  std::uint32_t w = (platform::resident_warp_index() * 32 + platform::lane_id()) % words;
-  for (std::uint32_t k = 0; k < looks; ++k, w = w + 1 == words ? 0 : w + 1) {
-    const std::uint32_t seen = platform::load_relaxed_device(ch.future_bits[w]);
-    if (seen == ~0u) continue;
-    const std::uint32_t bit = ~seen & (seen + 1);  // the lowest free cell of this word
-    if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit)) {
-      const std::uint32_t index = w * 32 + platform::popcount(bit - 1);
-      platform::store_relaxed_system(ch.futures[index].status, protocol::future_pending);
-      return index;
-    }
+// Encodes a call's arguments into a cell's 56 bytes (as `send` lays out a
+// lane's bytes); returns their length, or -1 when they do not fit.
+template <class... P>
+GPUSTD_INLINE int encode_in_cell(unsigned char* buf, const P&... args) {
+  constexpr std::uint64_t fixed = fixed_bytes<P...>();
+  if constexpr (fixed > protocol::inline_arg_bytes) {
+    return -1;
+  } else {
+    std::uint64_t var = 0;
+    if constexpr ((has_variable<P> || ...)) var = (var_bytes(args, false) + ... + 0);
+    const std::uint64_t start = align_up(fixed, 8);
+    const std::uint64_t total = var ? start + var : fixed;
+    if (total > protocol::inline_arg_bytes) return -1;
+    encoder e{buf, 0, start, false};
+    (e.put(args), ...);
+    return static_cast<int>(total);
   }
-  return no_future_cell;
-}
-
-GPUSTD_INLINE void give_back_future_cell(std::uint32_t index) {
-  const protocol::channel_view& ch = protocol::channel();
-  platform::fetch_and_release_device(ch.future_bits[index / 32], ~(1u << (index % 32)));
 }
 
 }  // namespace hostcall_detail
 
-// A pending asynchronous call. Move-only; get() once. A future dropped
-// before get() waits for its call to finish (the host still writes to it).
+// A pending asynchronous call. Move-only; get() once; it belongs to the
+// thread that made it. A future dropped before get() waits for its call to
+// finish (the host still writes to it). Its call may still be queued on the
+// device (hostcall/future_queue.h): get(), wait() and ready() send it first.
 template <class R>
 class hostcall_future {
  public:
@@ -222,13 +211,15 @@ class hostcall_future {
   GPUSTD_INLINE ~hostcall_future() { release(); }
 
   GPUSTD_INLINE bool valid() const { return valid_; }
-  // Whether the host has answered (one read of host memory; no waiting).
+  // Whether the host has answered (sends the call if it is queued; at most
+  // one read of host memory; no waiting).
   GPUSTD_INLINE bool ready() const {
-    if (!valid_ || finished_ || error_ || cell_ == no_cell) return true;
-    return platform::load_acquire_system(protocol::channel().futures[cell_].status) != protocol::future_pending;
+    if (pending_cell()) return hostcall_detail::cell_ready(protocol::channel(), cell_);
+    return true;
   }
   GPUSTD_INLINE void wait() const {
-    for (unsigned spins = 0; !ready(); ++spins) platform::short_sleep(spins < 64 ? 100 : 1000);
+    bool acquired;
+    if (pending_cell()) hostcall_detail::await_cell(protocol::channel(), cell_, acquired);
   }
   GPUSTD_INLINE call_result<R> get() {
     if (valid_ && finished_) {
@@ -237,19 +228,8 @@ class hostcall_future {
     }
     alignas(8) unsigned char data[protocol::inline_arg_bytes] = {};
     std::int64_t status = error_ ? -error_ : -EINVAL;  // get() on an empty future: EINVAL
-    if (valid_ && !error_ && cell_ != no_cell) {
-      protocol::future_cell& c = protocol::channel().futures[cell_];
-      for (unsigned spins = 0; (status = platform::load_acquire_system(c.status)) == protocol::future_pending; ++spins)
-        platform::short_sleep(spins < 64 ? 100 : 1000);
-      // A value in the status needs no more reads; else eight-byte loads,
-      // issued together (a byte-wise copy would be 56 reads across PCIe).
-      if (status == 0) {
-        auto* words = reinterpret_cast<std::uint64_t*>(c.data);
-        std::uint64_t w[protocol::inline_arg_bytes / 8];
-        for (unsigned i = 0; i < protocol::inline_arg_bytes / 8; ++i) w[i] = platform::load_relaxed_system(words[i]);
-        std::memcpy(data, w, sizeof data);
-      }
-      hostcall_detail::give_back_future_cell(cell_);
+    if (pending_cell()) {
+      status = finish(data);
       valid_ = false;
     }
     release();
@@ -258,12 +238,35 @@ class hostcall_future {
 
  private:
   static constexpr std::uint32_t no_cell = ~0u;
-  GPUSTD_INLINE void release() {
-    if (!valid_) return;
-    if (!finished_ && cell_ != no_cell) {
-      wait();
-      hostcall_detail::give_back_future_cell(cell_);
+  static constexpr bool has_data = !std::is_void_v<R>;
+  GPUSTD_INLINE bool pending_cell() const { return valid_ && !finished_ && !error_ && cell_ != no_cell; }
+  // Waits for the answer, copies the result's bytes to `data` when the host
+  // wrote some, and retires the cell.
+  GPUSTD_INLINE std::int64_t finish(unsigned char* data) {
+    const protocol::channel_view& ch = protocol::channel();
+    bool acquired;
+    const std::int64_t status = hostcall_detail::await_cell(ch, cell_, acquired);
+    if constexpr (has_data) {
+      // The host wrote data only with status 0 (a value in the status needs
+      // no more reads); read after an acquire of the status, as eight-byte
+      // loads issued together (byte-wise, each byte would cross PCIe).
+      if (status == 0) {
+        protocol::future_cell& c = ch.futures[cell_];
+        if (!acquired) platform::load_acquire_system(c.status);
+        if (data) {
+          constexpr unsigned n = (sizeof(R) + 7) / 8;
+          auto* words = reinterpret_cast<std::uint64_t*>(c.data);
+          std::uint64_t w[n];
+          for (unsigned i = 0; i < n; ++i) w[i] = platform::load_relaxed_system(words[i]);
+          std::memcpy(data, w, sizeof w);
+        }
+      }
     }
+    hostcall_detail::retire_cell(ch, cell_);
+    return status;
+  }
+  GPUSTD_INLINE void release() {
+    if (pending_cell()) finish(nullptr);
     valid_ = false;
   }
   std::uint32_t cell_ = no_cell;
@@ -285,24 +288,41 @@ GPUSTD_INLINE hostcall_future<typename signature<typename H::signature>::result>
                                                                                           const A&... a) {
   static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments for this hostcall");
   using R = typename signature<typename H::signature>::result;
-  if (!protocol::channel().futures) return hostcall_future<R>(~0u, ENODEV);
-  const std::uint32_t cell = take_future_cell();
-  if (cell == no_future_cell) {  // the arena is full: the call is made now, blocking
-    alignas(8) unsigned char data[protocol::inline_arg_bytes];
-    const std::int64_t st = send(H::op, false, nullptr, data, static_cast<P>(a)...);
-    return hostcall_future<R>(result_of<R>(st, data));
+  const protocol::channel_view& ch = protocol::channel();
+  if (!ch.futures) return hostcall_future<R>(~0u, ENODEV);
+  constexpr std::uint16_t async_op = static_cast<std::uint16_t>(H::op + 1);
+  alignas(8) unsigned char bytes[protocol::inline_arg_bytes];
+  const int n = encode_in_cell<P...>(bytes, static_cast<P>(a)...);
+  if (n >= 0) {  // queued in a cell; sent with the thread's other queued calls
+    const std::uint32_t cell = queue_call(ch, async_op, bytes, static_cast<std::uint32_t>(n));
+    if (cell != no_future_cell) return hostcall_future<R>(cell, 0);
+  } else if (const std::uint32_t cell = cell_for_send(ch); cell != no_future_cell) {  // too long to queue: sent now
+    const protocol::async_header h{cell, 0};
+    const std::int64_t st = send(async_op, true, &h, nullptr, static_cast<P>(a)...);
+    if (st < 0) ch.future_groups[cell / group_cells].seen[cell % group_cells] = st;  // never reached the host
+    return hostcall_future<R>(cell, 0);
   }
-  const protocol::async_header h{cell, 0};
-  const std::int64_t st = send(static_cast<std::uint16_t>(H::op + 1), true, &h, nullptr, static_cast<P>(a)...);
-  if (st < 0) {  // never reached the host: the future fails here
-    give_back_future_cell(cell);
-    return hostcall_future<R>(~0u, static_cast<int>(-st));
-  }
-  return hostcall_future<R>(cell, 0);
+  // The arena has no free group: the call is made now, blocking.
+  alignas(8) unsigned char data[protocol::inline_arg_bytes];
+  const std::int64_t st = send(H::op, false, nullptr, data, static_cast<P>(a)...);
+  return hostcall_future<R>(result_of<R>(st, data));
 }
 }  // namespace hostcall_detail
 
-// Starts hostcall H and returns at once; the result comes through the future.
+// Sends the calling thread's queued asynchronous calls now (they go anyway
+// when eight are queued, or when one of their futures is waited for): for a
+// thread that queues a call and then waits for something else the host
+// does because of it.
+GPUSTD_INLINE void flush_calls() {
+  const protocol::channel_view& ch = protocol::channel();
+  if (!ch.futures) return;
+  if (const std::uint32_t open = hostcall_detail::open_group(ch)) hostcall_detail::send_queued(ch, open - 1);
+}
+
+// Starts hostcall H and returns at once; the result comes through the
+// future. Calls whose arguments fit 56 bytes are queued and sent eight at a
+// time (see flush_calls); longer ones are sent at once.
+
 template <class H, class... A>
 GPUSTD_INLINE hostcall_future<typename hostcall_detail::signature<typename H::signature>::result> async_call(
     const A&... a) {

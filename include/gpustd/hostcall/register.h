@@ -163,12 +163,19 @@ struct holders<type_list<P...>> {
   using host_args = std::tuple<decltype(std::declval<holder<P>&>().get())...>;
 };
 
-// Where a lane's argument bytes are, and where its answer goes.
+// Where a call's argument bytes are, and where its answer goes: lane `rank`
+// of a request, or a future's cell.
 struct lane_site {
   lane_bytes bytes;
   protocol::future_cell* future = nullptr;  // an asynchronous call's cell
+  unsigned rank = 0;                         // the lane in the request (answers without a cell)
   int error = 0;                             // the request itself was malformed
 };
+
+// A typed hostcall's calls, wherever they came from: a warp's request, or
+// the cells of queued asynchronous calls (the request is then the
+// future_batch request that sent them; every site has a cell).
+using site_handler = std::function<void(request&, std::span<lane_site>)>;
 
 template <class H>
 struct hostcall_types {
@@ -181,6 +188,7 @@ struct hostcall_types {
 
 inline lane_site locate(const request& r, unsigned i, bool async, std::size_t fixed, const host_services& hs) {
   lane_site s;
+  s.rank = i;
   // The arguments are the lane's inline cell when they fit, else its payload.
   const auto args = r.args(i);
   const auto bytes = args.empty() ? r.payload(i) : args;
@@ -209,28 +217,45 @@ inline lane_site locate(const request& r, unsigned i, bool async, std::size_t fi
   return s;
 }
 
-// The lane's answer: in the request (a blocking call) or in its future's
+// A queued call's cell (wire.h), whose status the host has read: its
+// arguments are the cell's data.
+// (Arguments shorter than the parameters' fixed part fail to decode: EINVAL.)
+inline lane_site locate_cell(protocol::future_cell& c, std::int64_t status) {
+  lane_site s;
+  s.future = &c;
+  const std::size_t n = protocol::queued_arg_bytes(status);
+  if (n > sizeof c.data) {
+    s.error = EPROTO;
+    return s;
+  }
+  s.bytes.fixed = c.data;
+  s.bytes.fixed_size = n;
+  s.bytes.stream = c.data;
+  s.bytes.stream_size = n;
+  return s;
+}
+
+// The call's answer: in the request (a blocking call) or in its future's
 // cell (data first, then the status with release at system scope).
-inline void answer(request& r, unsigned i, const lane_site& s, std::int64_t status, const void* data,
-                   std::size_t n) {
+inline void answer(request& r, const lane_site& s, std::int64_t status, const void* data, std::size_t n) {
   if (s.future) {
     if (n) std::memcpy(s.future->data, data, n);
     std::atomic_ref<std::int64_t>(s.future->status).store(status, std::memory_order_release);
     return;
   }
-  r.set_result(i, status, std::span<const std::byte>(static_cast<const std::byte*>(data), n));
+  r.set_result(s.rank, status, std::span<const std::byte>(static_cast<const std::byte*>(data), n));
 }
 
 // A call's value: in the status when it fits (wire.h), else as data.
 template <class R>
-void answer_value(request& r, unsigned i, const lane_site& s, const R& v) {
+void answer_value(request& r, const lane_site& s, const R& v) {
   if constexpr (protocol::result_in_status<R>) {
     if (static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit) {
-      answer(r, i, s, static_cast<std::int64_t>(v) + 1, nullptr, 0);
+      answer(r, s, static_cast<std::int64_t>(v) + 1, nullptr, 0);
       return;
     }
   }
-  answer(r, i, s, 0, &v, sizeof v);
+  answer(r, s, 0, &v, sizeof v);
 }
 
 template <class H>
@@ -246,21 +271,29 @@ int finish_all(typename hostcall_types<H>::storage& st, const host_services& hs)
   return err;
 }
 
-// Runs `body(lane, storage)` -> status for each lane and sends the answers.
+// Decodes each site's arguments and runs `invoke(site, storage)` for those
+// that decode; answers the others with their error.
 template <class H, class F>
-void serve_lanes(request& r, const host_services& hs, F&& invoke) {
+void serve_sites(request& r, std::span<lane_site> sites, const host_services& hs, F&& invoke) {
   using T = hostcall_types<H>;
-  const bool async = protocol::is_typed_async(r.op());
-  for (unsigned i = 0; i < r.lanes(); ++i) {
-    lane_site s = locate(r, i, async, T::fixed, hs);
+  for (lane_site& s : sites) {
     typename T::storage st;
     int err = s.error ? s.error : decode_all<H>(st, s.bytes, hs);
     if (err) {
-      answer(r, i, s, err == EXDEV ? protocol::status_use_inline : -err, nullptr, 0);
+      answer(r, s, err == EXDEV ? protocol::status_use_inline : -err, nullptr, 0);
       continue;
     }
-    invoke(r, i, s, st);
+    invoke(s, st);
   }
+}
+
+// A request's lanes as sites, then `sh` over them.
+template <std::size_t Fixed>
+void serve_request(request& r, const host_services& hs, const site_handler& sh) {
+  const bool async = protocol::is_typed_async(r.op());
+  lane_site sites[protocol::lanes_per_request];
+  for (unsigned i = 0; i < r.lanes(); ++i) sites[i] = locate(r, i, async, Fixed, hs);
+  sh(r, std::span<lane_site>(sites, r.lanes()));
 }
 
 }  // namespace hostcall_detail
@@ -296,7 +329,6 @@ class hostcall_batch {
   template <class>
   friend struct hostcall_detail::batch_runner;
   struct lane {
-    unsigned rank;
     hostcall_detail::lane_site site;
     typename T::storage storage;
     std::conditional_t<std::is_void_v<result_type>, char, result_type> value{};
@@ -311,14 +343,14 @@ namespace hostcall_detail {
 template <class H>
 struct batch_runner {
   template <class F>
-  static void run(request& r, const host_services& hs, F& f) {
+  static void run(request& r, std::span<lane_site> sites, const host_services& hs, F& f) {
     using T = hostcall_types<H>;
     hostcall_batch<H> b;
     b.block_ = r.block();
     b.warp_ = r.warp();
-    b.lanes_.reserve(r.lanes());
-    serve_lanes<H>(r, hs, [&](request&, unsigned i, const lane_site& s, typename T::storage& st) {
-      b.lanes_.push_back({i, s, std::move(st), {}, 0});
+    b.lanes_.reserve(sites.size());
+    serve_sites<H>(r, sites, hs, [&](const lane_site& s, typename T::storage& st) {
+      b.lanes_.push_back({s, std::move(st), {}, 0});
     });
     try {
       f(b);
@@ -329,36 +361,47 @@ struct batch_runner {
       int err = l.error;
       if (!err) err = finish_all<H>(l.storage, hs);
       if constexpr (std::is_void_v<typename T::R>)
-        answer(r, l.rank, l.site, err ? -err : 0, nullptr, 0);
+        answer(r, l.site, err ? -err : 0, nullptr, 0);
       else if (err)
-        answer(r, l.rank, l.site, -err, nullptr, 0);
+        answer(r, l.site, -err, nullptr, 0);
       else
-        answer_value(r, l.rank, l.site, l.value);
+        answer_value(r, l.site, l.value);
     }
   }
 };
 
+// The callable `f`, once per call.
 template <class H, class F>
-handler make_handler(const host_services& hs, F f) {
+site_handler make_site_handler(const host_services& hs, F f) {
   using T = hostcall_types<H>;
-  return [hs, f = std::move(f)](request& r) mutable {
-    serve_lanes<H>(r, hs, [&](request& rq, unsigned i, const lane_site& s, typename T::storage& st) {
+  return [hs, f = std::move(f)](request& r, std::span<lane_site> sites) mutable {
+    serve_sites<H>(r, sites, hs, [&](const lane_site& s, typename T::storage& st) {
       try {
         if constexpr (std::is_void_v<typename T::R>) {
           std::apply([&](auto&... h) { std::invoke(f, h.get()...); }, st);
           const int err = finish_all<H>(st, hs);
-          answer(rq, i, s, err ? -err : 0, nullptr, 0);
+          answer(r, s, err ? -err : 0, nullptr, 0);
         } else {
           const typename T::R v = std::apply([&](auto&... h) -> typename T::R { return std::invoke(f, h.get()...); }, st);
           const int err = finish_all<H>(st, hs);
-          if (err) answer(rq, i, s, -err, nullptr, 0);
-          else answer_value(rq, i, s, v);
+          if (err) answer(r, s, -err, nullptr, 0);
+          else answer_value(r, s, v);
         }
       } catch (...) {
-        answer(rq, i, s, -EIO, nullptr, 0);
+        answer(r, s, -EIO, nullptr, 0);
       }
     });
   };
+}
+
+// A request handler over a site handler (both operation numbers of H).
+template <class H>
+handler request_handler(const host_services& hs, std::shared_ptr<const site_handler> sh) {
+  return [hs, sh = std::move(sh)](request& r) { serve_request<hostcall_types<H>::fixed>(r, hs, *sh); };
+}
+template <class H, class F>
+handler make_handler(const host_services& hs, F f) {
+  return request_handler<H>(hs, std::make_shared<const site_handler>(make_site_handler<H>(hs, std::move(f))));
 }
 
 template <class H, class F, class... P>

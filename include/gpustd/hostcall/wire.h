@@ -35,6 +35,20 @@
 // future's get() needs no read beyond the poll that saw it done.
 // Asynchronous calls get status and bytes in their future's cell in the
 // runtime's future arena (pinned host memory the device reads).
+//
+// Batched asynchronous calls. The arena's cells come in groups of
+// future_group_cells; a thread takes a whole group (one atomic) and queues
+// its asynchronous calls in it: each call's argument bytes go straight into
+// its cell's data, and its status says "queued" with the operation and the
+// arguments' length (queued_status). Nothing is sent yet. The thread sends
+// the queued calls of a group in one fire-and-forget request
+// (opcode::future_batch, one future_batch_args a lane) when the group is
+// full, when it waits for one of them (get, wait, ready), or when it asks
+// (gpustd::flush_calls). The host runs each cell's call in order and answers
+// in the cell as for any asynchronous call. A call whose arguments do not
+// fit a cell's 56 bytes is sent at once, as its own request (an 8-byte
+// async_header naming the cell, then the arguments), after the group's
+// queued calls.
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -84,5 +98,43 @@ struct future_cell {
   unsigned char data[56];
 };
 static_assert(sizeof(future_cell) == 64);
+
+// Every status below this is "not answered yet" (pending or queued); the
+// answers (0, -errno, or a value + 1 below 2^31) are all above it.
+inline constexpr std::int64_t future_unanswered_limit = -(std::int64_t(1) << 62);
+GPUSTD_HOST_DEVICE constexpr bool future_answered(std::int64_t status) { return status >= future_unanswered_limit; }
+// A queued call's status: the operation (the asynchronous number) and the
+// length of the arguments in the cell's data.
+GPUSTD_HOST_DEVICE constexpr std::int64_t queued_status(std::uint16_t op, std::uint32_t arg_bytes) {
+  return future_pending | (std::int64_t(op) << 16) | std::int64_t(arg_bytes);
+}
+GPUSTD_HOST_DEVICE constexpr bool is_queued(std::int64_t status) {
+  return status < future_unanswered_limit && status != future_pending;
+}
+GPUSTD_HOST_DEVICE constexpr std::uint16_t queued_op(std::int64_t status) {
+  return static_cast<std::uint16_t>(status >> 16);
+}
+GPUSTD_HOST_DEVICE constexpr std::uint32_t queued_arg_bytes(std::int64_t status) {
+  return static_cast<std::uint32_t>(status & 0xffff);
+}
+
+inline constexpr std::uint32_t future_group_cells = 8;
+// A lane's arguments of opcode::future_batch: cells [first, first + count)
+// of one group, queued, to be run in that order.
+struct future_batch_args {
+  std::uint32_t first;
+  std::uint32_t count;
+};
+
+// A group's state, in device memory; only the thread that holds the group
+// touches it (taking and giving back the group's bit orders the holders).
+struct future_group {
+  std::int64_t seen[future_group_cells];  // answers read ahead from the arena; future_pending: not yet
+  std::uint8_t queued;                    // cells used (queued or sent)
+  std::uint8_t sent;                      // cells sent to the host
+  std::uint8_t live;                      // futures not yet collected (got or dropped)
+  std::uint8_t reserved[5];
+};
+static_assert(sizeof(future_group) == 72);
 
 }  // namespace gpustd::protocol

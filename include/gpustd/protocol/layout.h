@@ -171,7 +171,8 @@ GPUSTD_HOST_DEVICE constexpr std::uint32_t slot_known_done(std::uint64_t w) {
 }
 inline constexpr slot_state initial_slot_state{pack_slot(1, 0), 0};
 
-struct future_cell;  // hostcall/wire.h
+struct future_cell;   // hostcall/wire.h
+struct future_group;  // hostcall/wire.h
 struct process_state;  // protocol/process.h
 
 // Everything device code needs to find the channel; copied to the device
@@ -188,9 +189,14 @@ struct channel_view {
   // Futures of asynchronous typed hostcalls (hostcall/wire.h): cells the
   // host answers in (host memory), and a bit per cell, 1 while a future
   // holds it (device memory).
+  // Cells come in groups of 8 (hostcall/wire.h): a bit per group, its
+  // state, and each resident thread's open group + 1 (0: none; the CPU
+  // backend keeps this per OS thread instead).
   future_cell* futures = nullptr;
   std::uint32_t* future_bits = nullptr;
   std::uint32_t future_count = 0;
+  future_group* future_groups = nullptr;        // future_count / 8 (device memory)
+  std::uint32_t* thread_future_group = nullptr;  // errno_slots entries (device memory; CUDA)
   // Arguments, environment, exit code, clock cache (protocol/process.h;
   // device memory).
   process_state* process = nullptr;

@@ -22,6 +22,7 @@ enum class opcode : std::uint16_t {
   path_op = 10,    // args: path_args; payload: one or two paths.
   dir_read = 11,   // args: dir_args. Returns the entry's name length and type.
   file_scan = 12,  // args: scan_args. Reads a number or a word as istream's >> does.
+  future_batch = 13,  // args: future_batch_args (hostcall/wire.h); fire-and-forget. Runs queued calls.
   first_user = 0x8000,
 };
 

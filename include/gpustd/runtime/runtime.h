@@ -9,7 +9,9 @@
 // so kernels need no extra argument. The destructor synchronizes first.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <stdexcept>
 
 #include "gpustd/runtime/options.h"
@@ -17,6 +19,7 @@
 
 namespace gpustd::hostcall_detail {
 struct host_services;
+struct lane_site;
 }
 namespace gpustd::detail {
 struct program_access;
@@ -81,6 +84,13 @@ class runtime {
   friend struct detail::program_access;
   void claim_hostcall(std::uint16_t op, const char* name);
   hostcall_detail::host_services services();
+  // Serves H's blocking and asynchronous operations, and its queued calls, with `sh`.
+  template <class H>
+  void register_typed(std::function<void(request&, std::span<hostcall_detail::lane_site>)> sh, handler_kind kind);
+  // For the queued calls' runner (hostcall/wire.h): asynchronous operation -> handler.
+  void register_queued(std::uint16_t async_op,
+                       std::shared_ptr<const std::function<void(request&, std::span<hostcall_detail::lane_site>)>> sh,
+                       handler_kind kind);
   std::unique_ptr<impl> impl_;
 };
 
@@ -96,14 +106,19 @@ void runtime::register_hostcall(F f, handler_kind kind) {
   static_assert(hostcall_detail::invocable_with<H, F>(typename T::params{}),
                 "this callable does not fit the hostcall's declared signature (see hostcall/declare.h for the "
                 "host form of each parameter kind)");
+  register_typed<H>(hostcall_detail::make_site_handler<H>(services(), std::move(f)), kind);
+}
+
+template <class H>
+void runtime::register_typed(hostcall_detail::site_handler sh, handler_kind kind) {
   claim_hostcall(H::op, H::id);
-  // One callable for the blocking and the asynchronous operation: a
-  // callable with state sees every call.
-  auto shared = std::make_shared<F>(std::move(f));
-  handler h = hostcall_detail::make_handler<H>(
-      services(), [shared](auto&&... a) -> decltype(auto) { return std::invoke(*shared, std::forward<decltype(a)>(a)...); });
+  // One handler for the blocking and the asynchronous operation and the
+  // queued calls: a callable with state sees every call.
+  auto shared = std::make_shared<const hostcall_detail::site_handler>(std::move(sh));
+  handler h = hostcall_detail::request_handler<H>(services(), shared);
   register_handler(H::op, h, kind);
   register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
+  register_queued(static_cast<std::uint16_t>(H::op + 1), std::move(shared), kind);
 }
 
 template <class H, class M, class Obj>
@@ -116,12 +131,10 @@ void runtime::register_hostcall(M Obj::*method, Obj* obj, handler_kind kind) {
 template <class H, class F>
 void runtime::register_batch(F f, handler_kind kind) {
   static_assert(std::is_invocable_v<F&, hostcall_batch<H>&>, "a batch handler takes gpustd::hostcall_batch<H>&");
-  claim_hostcall(H::op, H::id);
-  handler h = [hs = services(), f = std::make_shared<F>(std::move(f))](request& r) {
-    hostcall_detail::batch_runner<H>::run(r, hs, *f);
-  };
-  register_handler(H::op, h, kind);
-  register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
+  register_typed<H>([hs = services(), f = std::make_shared<F>(std::move(f))](
+                        request& r, std::span<hostcall_detail::lane_site> sites) {
+    hostcall_detail::batch_runner<H>::run(r, sites, hs, *f);
+  }, kind);
 }
 
 }  // namespace gpustd

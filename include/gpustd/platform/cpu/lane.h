@@ -82,6 +82,18 @@ inline std::uint32_t resident_warp_index() {
   auto* c = cpu::current_lane();
   return c ? c->global_warp : 0;
 }
+// The calling thread's word: every emulated lane is an OS thread, so a
+// thread_local one (no table). It starts at 0 for each `owner` (the
+// structure the word belongs to), so a new runtime starts afresh.
+inline std::uint32_t& thread_word(std::uint32_t*, std::uint32_t, const void* owner) {
+  struct word {
+    const void* owner;
+    std::uint32_t value;
+  };
+  thread_local word w{nullptr, 0};
+  if (w.owner != owner) w = {owner, 0};
+  return w.value;
+}
 inline std::uint32_t block_index() {
   auto* c = cpu::current_lane();
   return c ? c->block_index : 0;

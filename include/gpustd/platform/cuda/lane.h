@@ -70,6 +70,12 @@ GPUSTD_INLINE std::uint32_t resident_warp_index() {
   asm volatile("mov.u32 %0, %%warpid;" : "=r"(warp));
   return sm * nwarp + warp;
 }
+// The calling thread's word of `table` (`count` words, one per thread the
+// GPU can hold resident): no other running thread has it. (`owner` is for
+// the CPU backend.)
+GPUSTD_INLINE std::uint32_t& thread_word(std::uint32_t* table, std::uint32_t count, const void*) {
+  return table[(resident_warp_index() * warp_size + lane_id()) % count];
+}
 GPUSTD_INLINE std::uint32_t block_index() {
   return blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
 }

@@ -1,0 +1,98 @@
+#include "queued_calls.h"
+
+#include <cerrno>
+#include <string>
+
+namespace gpustd::detail {
+
+queued_calls::queued_calls(protocol::future_cell* cells, std::uint32_t cell_count, runtime_log& log)
+    : cells_(cells), cell_count_(cell_count), log_(log), table_(new std::atomic<const entry*>[table_size]) {
+  for (std::uint32_t i = 0; i < table_size; ++i) table_[i].store(nullptr, std::memory_order_relaxed);
+}
+
+void queued_calls::set(std::uint16_t async_op, std::shared_ptr<const hostcall_detail::site_handler> sh,
+                       handler_kind kind) {
+  if (async_op < protocol::typed_first) return;
+  std::lock_guard lk(m_);
+  owned_.push_back(std::make_unique<entry>(entry{std::move(sh), kind}));
+  // Release: a server thread that finds the entry (acquire) sees it whole.
+  table_[async_op - protocol::typed_first].store(owned_.back().get(), std::memory_order_release);
+}
+
+const queued_calls::entry* queued_calls::find(std::uint16_t op) const noexcept {
+  if (!protocol::is_typed_async(op)) return nullptr;
+  return table_[op - protocol::typed_first].load(std::memory_order_acquire);
+}
+
+std::pair<std::uint32_t, std::uint32_t> queued_calls::cells_of(const request& r, unsigned rank) const {
+  constexpr std::uint32_t g = protocol::future_group_cells;
+  const auto a = r.arg<protocol::future_batch_args>(rank);
+  if (r.args(rank).size() != sizeof a || a.count == 0 || a.count > g || a.first >= cell_count_ ||
+      a.count > cell_count_ - a.first || a.first / g != (a.first + a.count - 1) / g) {
+    log_.once("future-batch-args", "a batch of queued asynchronous calls from block " + std::to_string(r.block()) +
+                                       " names cells outside one group of the arena; skipped");
+    return {0, 0};
+  }
+  return {a.first, a.first + a.count};
+}
+
+bool queued_calls::needs_pool(const request& r) const {
+  std::uint16_t last = 0;
+  for (unsigned i = 0; i < r.lanes(); ++i) {
+    const auto [first, end] = cells_of(r, i);
+    for (std::uint32_t c = first; c < end; ++c) {
+      // Relaxed: the doorbell's acquire already ordered the device's writes.
+      const std::int64_t st = std::atomic_ref<std::int64_t>(cells_[c].status).load(std::memory_order_relaxed);
+      const std::uint16_t op = protocol::queued_op(st);
+      if (!protocol::is_queued(st) || op == last) continue;
+      last = op;
+      if (const entry* e = find(op); e && e->kind == handler_kind::blocking) return true;
+    }
+  }
+  return false;
+}
+
+void queued_calls::serve(request& r) const {
+  // Reused per server thread: a batch holds up to 32 lanes x 8 calls.
+  thread_local std::vector<hostcall_detail::lane_site> sites;
+  sites.clear();
+  std::uint16_t run_op = 0;
+  const entry* run = nullptr;
+  auto run_sites = [&] {
+    if (sites.empty()) return;
+    if (run) {
+      (*run->sh)(r, sites);
+    } else {
+      log_.once("unknown-hostcall:" + std::to_string(run_op),
+                "asynchronous call of unregistered hostcall (operation " + std::to_string(run_op - 1) +
+                    "); its futures get ENOSYS");
+      for (auto& s : sites) hostcall_detail::answer(r, s, -ENOSYS, nullptr, 0);
+    }
+    sites.clear();
+  };
+  for (unsigned i = 0; i < r.lanes(); ++i) {
+    const auto [first, end] = cells_of(r, i);
+    for (std::uint32_t c = first; c < end; ++c) {
+      protocol::future_cell& cell = cells_[c];
+      const std::int64_t st = std::atomic_ref<std::int64_t>(cell.status).load(std::memory_order_relaxed);
+      if (!protocol::is_queued(st)) {
+        log_.once("future-batch-cell", "a batch of queued asynchronous calls from block " + std::to_string(r.block()) +
+                                           " names a cell with no queued call; answered EPROTO");
+        hostcall_detail::lane_site s;
+        s.future = &cell;
+        hostcall_detail::answer(r, s, -EPROTO, nullptr, 0);
+        continue;
+      }
+      const std::uint16_t op = protocol::queued_op(st);
+      if (op != run_op || sites.empty()) {
+        run_sites();
+        run_op = op;
+        run = find(op);
+      }
+      sites.push_back(hostcall_detail::locate_cell(cell, st));
+    }
+  }
+  run_sites();
+}
+
+}  // namespace gpustd::detail

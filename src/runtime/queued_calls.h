@@ -1,0 +1,54 @@
+// The host's side of batched asynchronous calls (hostcall/wire.h): a thread
+// queues calls in its futures' cells and sends them in one request,
+// opcode::future_batch, naming the cells. This runs each cell's call with its
+// hostcall's handler, in the order the thread queued them, and the handler
+// answers in the cell.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "gpustd/hostcall/register.h"
+#include "gpustd/runtime/request.h"
+#include "runtime_log.h"
+
+namespace gpustd::detail {
+
+class queued_calls {
+ public:
+  queued_calls(protocol::future_cell* cells, std::uint32_t cell_count, runtime_log& log);
+
+  // The handler of asynchronous operation `async_op` (a typed hostcall's
+  // number + 1). Lookups are lock-free, as in handler_table.
+  void set(std::uint16_t async_op, std::shared_ptr<const hostcall_detail::site_handler> sh, handler_kind kind);
+
+  // The future_batch handler: runs every lane's cells, consecutive calls of
+  // one hostcall in one call of its handler. Cells that name no registered
+  // hostcall get ENOSYS; ones that hold no queued call, EPROTO; a lane
+  // whose arguments name cells outside one group is skipped and logged.
+  void serve(request& r) const;
+  // Whether any of the request's calls is of a hostcall registered as
+  // blocking: then the whole request runs on the pool, in order.
+  bool needs_pool(const request& r) const;
+
+ private:
+  struct entry {
+    std::shared_ptr<const hostcall_detail::site_handler> sh;
+    handler_kind kind;
+  };
+  static constexpr std::uint32_t table_size = 0x4000;  // typed operations: 0xC000 | 14 bits
+  const entry* find(std::uint16_t op) const noexcept;
+  // Lane `rank`'s cells, or an empty range (logged) when its arguments are bad.
+  std::pair<std::uint32_t, std::uint32_t> cells_of(const request& r, unsigned rank) const;
+
+  protocol::future_cell* cells_;
+  std::uint32_t cell_count_;
+  runtime_log& log_;
+  std::unique_ptr<std::atomic<const entry*>[]> table_;
+  std::mutex m_;
+  std::vector<std::unique_ptr<entry>> owned_;  // replaced entries stay: a server thread may hold one
+};
+
+}  // namespace gpustd::detail
