@@ -15,6 +15,7 @@
 #include "runtime/blocking_pool.h"
 #include "runtime/channel_memory.h"
 #include "runtime/handler_table.h"
+#include "runtime/queued_calls.h"
 #include "runtime/request_builder.h"
 #include "runtime/runtime_log.h"
 #include "runtime/server.h"
@@ -244,6 +245,60 @@ BENCHMARK(BM_ServerServesRequests)
     ->Args({32, 8, 0, 1})
     ->Args({32, 8, 1, 1})
     ->Unit(benchmark::kMicrosecond);
+
+// The host's cost of queued asynchronous calls (hostcall/future_queue.h):
+// every slot holds one future_batch request of 32 lanes x 8 queued
+// bench_add2 calls, as one warp's 8 async_calls send them; one thread
+// serves them all. The arena (16 MiB) is larger than the caches, as the
+// device's writes leave it.
+void BM_ServerServesQueuedCalls(benchmark::State& state) {
+  using namespace gpustd::protocol;
+  const std::uint32_t slots = 1024, per_lane = future_group_cells, cells = slots * 32 * per_lane;
+  gpustd::detail::plain_channel ch(slots, 4, 1u << 20, cells);
+  gpustd::detail::runtime_log log(2);
+  gpustd::detail::queued_calls queued(ch.host.futures, ch.host.future_count, log);
+  gpustd::hostcall_detail::host_services hs{nullptr, nullptr, 0};
+  queued.set(static_cast<std::uint16_t>(bench_add2::op + 1),
+             std::make_shared<const gpustd::hostcall_detail::site_handler>(
+                 gpustd::hostcall_detail::make_site_handler<bench_add2>(hs, [](int a, int b) { return a + b; })),
+             gpustd::handler_kind::polling);
+  gpustd::detail::handler_table table;
+  table.set(to_u16(opcode::future_batch), [&](gpustd::request& r) { queued.serve(r); }, gpustd::handler_kind::polling,
+            [&](const gpustd::request& r) { return queued.needs_pool(r); });
+  gpustd::detail::blocking_pool pool(1);
+  gpustd::detail::server srv(ch.host, table, pool, log);
+  std::uint32_t seq = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ++seq;
+    for (std::uint32_t s = 0; s < slots; ++s) {
+      frame& f = ch.host.frame_for(s, seq);
+      f.header.seq = seq;
+      f.header.op = to_u16(opcode::future_batch);
+      f.header.flags = static_cast<std::uint16_t>(frame_first | frame_last | frame_no_reply | frame_packed);
+      f.header.mask = 0xffffffffu;
+      f.header.body_bytes = f.header.total_bytes = 8 * 32;
+      f.header.cell_stride = 8;
+      for (std::uint32_t l = 0; l < 32; ++l) {
+        const future_batch_args a{(s * 32 + l) * per_lane, per_lane};
+        std::memcpy(f.body + 8 * l, &a, 8);
+        for (std::uint32_t k = 0; k < per_lane; ++k) {
+          future_cell& c = ch.host.futures[a.first + k];
+          const int ab[2] = {static_cast<int>(l), static_cast<int>(k)};
+          std::memcpy(c.data, ab, 8);
+          c.status = queued_status(static_cast<std::uint16_t>(bench_add2::op + 1), 8);
+        }
+      }
+      ch.doorbells[s] = seq;
+    }
+    // Out of the caches, as after the device's writes.
+    for (std::uint32_t c = 0; c < cells; ++c) __builtin_ia32_clflush(&ch.host.futures[c]);
+    state.ResumeTiming();
+    srv.poll_all();
+  }
+  state.SetItemsProcessed(state.iterations() * slots * 32 * per_lane);
+}
+BENCHMARK(BM_ServerServesQueuedCalls)->Unit(benchmark::kMicrosecond);
 
 // The host's formatting of one console record, as console_bench's line
 // ("line %u %u\n" / "line {} {}" with two unsigned ints): the per-lane cost

@@ -44,21 +44,56 @@ __global__ void latency(int kind, unsigned lanes, unsigned n, unsigned long long
   if (b) atomicAdd(bad, b);
 }
 
-// kind 0: null, 1: typed blocking, 2: typed async, 8 in flight
+// kind 0: null, 1: typed blocking
 __global__ void __launch_bounds__(256) calls(int kind, unsigned n, unsigned* bad) {
   unsigned b = 0;
   const int t = static_cast<int>(threadIdx.x);
   if (kind == 0) {
     for (unsigned i = 0; i < n; ++i) b += gpustd::null_call() != 0;
-  } else if (kind == 1) {
-    for (unsigned i = 0; i < n; ++i) b += gpustd::call<add2>(t, static_cast<int>(i)).value_or(-1) != t + static_cast<int>(i);
   } else {
-    for (unsigned i = 0; i < n; i += 8) {
-      gpustd::hostcall_future<int> f[8];
-      for (int k = 0; k < 8; ++k) f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
-      for (int k = 0; k < 8; ++k) b += f[k].get().value_or(-1) != t + static_cast<int>(i) + k;
-    }
+    for (unsigned i = 0; i < n; ++i) b += gpustd::call<add2>(t, static_cast<int>(i)).value_or(-1) != t + static_cast<int>(i);
   }
+  if (b) atomicAdd(bad, b);
+}
+
+// Typed async, 8 in flight. (A kernel of its own, so that its registers do
+// not lower the occupancy the null and typed calls are measured at.)
+__global__ void __launch_bounds__(256) async_calls(int, unsigned n, unsigned* bad) {
+  unsigned b = 0;
+  const int t = static_cast<int>(threadIdx.x);
+  for (unsigned i = 0; i < n; i += 8) {
+    gpustd::hostcall_future<int> f[8];
+    for (int k = 0; k < 8; ++k) f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
+    for (int k = 0; k < 8; ++k) b += f[k].get().value_or(-1) != t + static_cast<int>(i) + k;
+  }
+  if (b) atomicAdd(bad, b);
+}
+
+// Where one warp's 8 asynchronous calls spend their time (clock64 cycles,
+// summed by lane 0): phase[0] the 7 queued calls, [1] the 8th (which sends
+// the group), [2] the first get (waits for the host), [3] the other 7 gets.
+__global__ void async_anatomy(unsigned n, unsigned long long* phase, unsigned* bad) {
+  unsigned b = 0;
+  const int t = static_cast<int>(threadIdx.x);
+  unsigned long long p[4] = {};
+  for (unsigned i = 0; i < n; i += 8) {
+    gpustd::hostcall_future<int> f[8];
+    const long long t0 = clock64();
+    for (int k = 0; k < 7; ++k) f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
+    const long long t1 = clock64();
+    f[7] = gpustd::async_call<add2>(t, static_cast<int>(i) + 7);
+    const long long t2 = clock64();
+    b += f[0].get().value_or(-1) != t + static_cast<int>(i);
+    const long long t3 = clock64();
+    for (int k = 1; k < 8; ++k) b += f[k].get().value_or(-1) != t + static_cast<int>(i) + k;
+    const long long t4 = clock64();
+    p[0] += t1 - t0;
+    p[1] += t2 - t1;
+    p[2] += t3 - t2;
+    p[3] += t4 - t3;
+  }
+  if (t == 0)
+    for (int k = 0; k < 4; ++k) phase[k] = p[k];
   if (b) atomicAdd(bad, b);
 }
 
@@ -100,11 +135,15 @@ int main(int argc, char** argv) {
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, calls, 256, 0));
   const unsigned full_blocks = static_cast<unsigned>(per_sm * prop.multiProcessorCount);
   // M warp-calls/s: median of 3.
+  int async_per_sm = 0;
+  CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&async_per_sm, async_calls, 256, 0));
+  const unsigned async_blocks = static_cast<unsigned>(async_per_sm * prop.multiProcessorCount);
   auto rate = [&](int kind, unsigned blocks, unsigned threads, unsigned n) {
     std::vector<double> runs;
     for (int r = 0; r < 3; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
-      calls<<<blocks, threads>>>(kind, n, bad);
+      if (kind == 2) async_calls<<<blocks, threads>>>(kind, n, bad);
+      else calls<<<blocks, threads>>>(kind, n, bad);
       rt.synchronize();
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       runs.push_back(double(blocks) * ((threads + 31) / 32) * n / s / 1e6);
@@ -114,7 +153,15 @@ int main(int argc, char** argv) {
   };
   const double warp_null = rate(0, 1, 32, 4000), warp_typed = rate(1, 1, 32, 4000), warp_async = rate(2, 1, 32, 4000);
   const double full_null = rate(0, full_blocks, 256, 200), full_typed = rate(1, full_blocks, 256, 200),
-               full_async = rate(2, full_blocks, 256, 200);
+               full_async = rate(2, async_blocks, 256, 200);
+  unsigned long long* phase = nullptr;
+  CHECK(cudaMallocManaged(&phase, 4 * sizeof *phase));
+  const unsigned anatomy_n = 4000;
+  async_anatomy<<<1, 32>>>(anatomy_n, phase, bad);
+  rt.synchronize();
+  int clock_khz = 0;
+  CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, 0));
+  auto us = [&](int k) { return double(phase[k]) / (anatomy_n / 8) / clock_khz * 1e3; };
 
   std::printf("typed hostcall benchmark on %s; full GPU = %u blocks x 256 threads (%u warps); %s server threads\n",
               prop.name, full_blocks, full_blocks * 8, argc > 2 ? argv[2] : "default");
@@ -128,6 +175,10 @@ int main(int argc, char** argv) {
   std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "every resident warp", full_null, full_typed,
               full_typed / full_null, full_async, full_async / full_typed);
   std::printf("targets: typed/null throughput at full GPU >= 0.9; async x8 per warp >= 4x blocking\n");
+  std::printf("(async x8 at full GPU: %u blocks x 256 threads)\n", async_blocks);
+  std::printf("\nasync x8, one warp, where the time goes (us per 8 calls, at %d MHz): 7 queued %.2f, "
+              "8th (sends) %.2f, first get %.2f, other 7 gets %.2f; total %.2f\n",
+              clock_khz / 1000, us(0), us(1), us(2), us(3), us(0) + us(1) + us(2) + us(3));
   std::printf("wrong answers: %u\n", *bad);
   if (csv_path) {
     FILE* csv = std::fopen(csv_path, "w");

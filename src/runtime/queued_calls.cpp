@@ -37,6 +37,13 @@ std::pair<std::uint32_t, std::uint32_t> queued_calls::cells_of(const request& r,
 }
 
 bool queued_calls::needs_pool(const request& r) const {
+  // The first look at the cells, which the device's writes left out of the
+  // caches: ask for all of them at once, before reading any (a warp's batch
+  // is up to 256 lines; one after another, each would cost a miss).
+  for (unsigned i = 0; i < r.lanes(); ++i) {
+    const auto [first, end] = cells_of(r, i);
+    for (std::uint32_t c = first; c < end; ++c) __builtin_prefetch(&cells_[c]);
+  }
   std::uint16_t last = 0;
   for (unsigned i = 0; i < r.lanes(); ++i) {
     const auto [first, end] = cells_of(r, i);
@@ -53,22 +60,22 @@ bool queued_calls::needs_pool(const request& r) const {
 }
 
 void queued_calls::serve(request& r) const {
-  // Reused per server thread: a batch holds up to 32 lanes x 8 calls.
-  thread_local std::vector<hostcall_detail::lane_site> sites;
-  sites.clear();
+  // A run of calls of one hostcall (a batch holds up to 32 lanes x 8 calls).
+  hostcall_detail::lane_site sites[protocol::lanes_per_request * protocol::future_group_cells];
+  std::size_t n = 0;
   std::uint16_t run_op = 0;
   const entry* run = nullptr;
   auto run_sites = [&] {
-    if (sites.empty()) return;
+    if (n == 0) return;
     if (run) {
-      (*run->sh)(r, sites);
+      (*run->sh)(r, std::span<hostcall_detail::lane_site>(sites, n));
     } else {
       log_.once("unknown-hostcall:" + std::to_string(run_op),
                 "asynchronous call of unregistered hostcall (operation " + std::to_string(run_op - 1) +
                     "); its futures get ENOSYS");
-      for (auto& s : sites) hostcall_detail::answer(r, s, -ENOSYS, nullptr, 0);
+      for (std::size_t i = 0; i < n; ++i) hostcall_detail::answer(r, sites[i], -ENOSYS, nullptr, 0);
     }
-    sites.clear();
+    n = 0;
   };
   for (unsigned i = 0; i < r.lanes(); ++i) {
     const auto [first, end] = cells_of(r, i);
@@ -84,12 +91,12 @@ void queued_calls::serve(request& r) const {
         continue;
       }
       const std::uint16_t op = protocol::queued_op(st);
-      if (op != run_op || sites.empty()) {
+      if (op != run_op || n == 0) {
         run_sites();
         run_op = op;
         run = find(op);
       }
-      sites.push_back(hostcall_detail::locate_cell(cell, st));
+      sites[n++] = hostcall_detail::locate_cell(cell, st);
     }
   }
   run_sites();

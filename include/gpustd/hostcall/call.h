@@ -316,7 +316,8 @@ GPUSTD_INLINE hostcall_future<typename signature<typename H::signature>::result>
 GPUSTD_INLINE void flush_calls() {
   const protocol::channel_view& ch = protocol::channel();
   if (!ch.futures) return;
-  if (const std::uint32_t open = hostcall_detail::open_group(ch)) hostcall_detail::send_queued(ch, open - 1);
+  std::uint32_t& word = hostcall_detail::thread_group_word(ch);
+  word = hostcall_detail::send_open(ch, hostcall_detail::open_group{word});
 }
 
 // Starts hostcall H and returns at once; the result comes through the

@@ -10,9 +10,12 @@
 // and a system-scope fence, and each dependent read of host memory a PCIe
 // round trip.
 //
-// A group's state (future_group, device memory) is touched only by the
-// thread that holds the group, with plain accesses: taking the group's bit
-// (acquire) and giving it back (release) order one holder after the other.
+// State, all in device memory and touched only by the thread that holds
+// the group, with plain accesses (taking the group's bit, acquire, and
+// giving it back, release, order one holder after the other):
+// - the thread's word (platform::thread_word): its open group + 1, and how
+//   many of that group's cells are used and sent; one load per queued call;
+// - the group's future_group: answers read ahead, and which cells are retired.
 // Futures therefore belong to the thread that made them.
 #pragma once
 #include <cstdint>
@@ -29,8 +32,21 @@ namespace gpustd::hostcall_detail {
 inline constexpr std::uint32_t no_future_cell = ~0u;
 inline constexpr std::uint32_t group_cells = protocol::future_group_cells;
 
-// The calling thread's open group + 1; 0: none.
-GPUSTD_INLINE std::uint32_t& open_group(const protocol::channel_view& ch) {
+// The thread's word: bits 0..3 cells used, 4..7 cells sent, 8..31 the open
+// group + 1 (0: none).
+struct open_group {
+  std::uint32_t word;
+  GPUSTD_INLINE bool any() const { return (word >> 8) != 0; }
+  GPUSTD_INLINE std::uint32_t group() const { return (word >> 8) - 1; }
+  GPUSTD_INLINE std::uint32_t used() const { return word & 15u; }
+  GPUSTD_INLINE std::uint32_t sent() const { return (word >> 4) & 15u; }
+  GPUSTD_INLINE bool is(std::uint32_t g) const { return (word >> 8) == g + 1; }
+  static GPUSTD_INLINE std::uint32_t make(std::uint32_t g, std::uint32_t used, std::uint32_t sent) {
+    return (g + 1) << 8 | sent << 4 | used;
+  }
+};
+
+GPUSTD_INLINE std::uint32_t& thread_group_word(const protocol::channel_view& ch) {
   return platform::thread_word(ch.thread_future_group, ch.errno_slots, ch.future_groups);
 }
 
@@ -52,7 +68,8 @@ GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
     if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit)) {
       const std::uint32_t g = w * 32 + platform::popcount(bit - 1);
       protocol::future_group& gs = ch.future_groups[g];
-      gs.queued = gs.sent = gs.live = 0;
+      for (std::uint32_t k = 0; k < group_cells; ++k) gs.seen[k] = protocol::future_pending;
+      gs.retired = 0;
       return g;
     }
   }
@@ -64,13 +81,12 @@ GPUSTD_INLINE void give_back_group(const protocol::channel_view& ch, std::uint32
   platform::fetch_and_release_device(ch.future_bits[g / 32], ~(1u << (g % 32)));
 }
 
-// Sends group g's queued calls that are not sent yet, in one request for
-// the lanes that call this together. A send that fails (no runtime, say)
-// answers those calls here with its error.
-GPUSTD_INLINE void send_queued(const protocol::channel_view& ch, std::uint32_t g) {
-  protocol::future_group& gs = ch.future_groups[g];
-  const protocol::future_batch_args a{g * group_cells + gs.sent, static_cast<std::uint32_t>(gs.queued - gs.sent)};
-  if (a.count == 0) return;
+// Sends cells [from, to) of group g, queued, in one request for the lanes
+// that call this together. A send that fails (no runtime, say) answers
+// those calls here with its error.
+GPUSTD_INLINE void send_cells(const protocol::channel_view& ch, std::uint32_t g, std::uint32_t from, std::uint32_t to) {
+  if (from >= to) return;
+  const protocol::future_batch_args a{g * group_cells + from, to - from};
   protocol::lane_request rq;
   rq.op = protocol::to_u16(protocol::opcode::future_batch);
   rq.no_reply = true;
@@ -78,33 +94,37 @@ GPUSTD_INLINE void send_queued(const protocol::channel_view& ch, std::uint32_t g
   rq.arg_bytes = sizeof a;
   const std::int64_t st = protocol::hostcall(rq);
   if (st < 0)
-    for (std::uint32_t k = gs.sent; k < gs.queued; ++k) gs.seen[k] = st;
-  gs.sent = gs.queued;
+    for (std::uint32_t k = from; k < to; ++k) ch.future_groups[g].seen[k] = st;
 }
 
-// The calling thread's open group (taken if it has none); no_future_cell
-// when the arena has no free group.
-GPUSTD_INLINE std::uint32_t my_group(const protocol::channel_view& ch, std::uint32_t& open) {
-  if (open == 0) {
+// Sends what the thread's open group holds unsent; returns the new word.
+GPUSTD_INLINE std::uint32_t send_open(const protocol::channel_view& ch, open_group o) {
+  if (!o.any() || o.sent() == o.used()) return o.word;
+  send_cells(ch, o.group(), o.sent(), o.used());
+  return open_group::make(o.group(), o.used(), o.used());
+}
+
+// The next cell of the thread's open group (a new group when it has none):
+// `word` is updated; no_future_cell when the arena has no free group.
+GPUSTD_INLINE std::uint32_t next_cell(const protocol::channel_view& ch, open_group& o) {
+  if (!o.any()) {
     const std::uint32_t g = take_group(ch);
     if (g == no_future_cell) return no_future_cell;
-    open = g + 1;
+    o.word = open_group::make(g, 0, 0);
   }
-  return open - 1;
+  const std::uint32_t cell = o.group() * group_cells + o.used();
+  ++o.word;  // one more used
+  return cell;
 }
 
 // Queues a call of asynchronous operation `op` whose n (<= 56) argument
 // bytes are `bytes`; returns its cell, or no_future_cell.
 GPUSTD_INLINE std::uint32_t queue_call(const protocol::channel_view& ch, std::uint16_t op, const unsigned char* bytes,
                                        std::uint32_t n) {
-  std::uint32_t& open = open_group(ch);
-  const std::uint32_t g = my_group(ch, open);
-  if (g == no_future_cell) return no_future_cell;
-  protocol::future_group& gs = ch.future_groups[g];
-  const std::uint32_t k = gs.queued++;
-  ++gs.live;
-  gs.seen[k] = protocol::future_pending;
-  const std::uint32_t cell = g * group_cells + k;
+  std::uint32_t& word = thread_group_word(ch);
+  open_group o{word};
+  const std::uint32_t cell = next_cell(ch, o);
+  if (cell == no_future_cell) return no_future_cell;
   protocol::future_cell& c = ch.futures[cell];
   // Plain 8-byte stores of the used words, then the status; the request
   // that sends the call publishes them all (the fence before its doorbell).
@@ -113,40 +133,45 @@ GPUSTD_INLINE std::uint32_t queue_call(const protocol::channel_view& ch, std::ui
   auto* to = reinterpret_cast<std::uint64_t*>(c.data);
   for (std::uint32_t i = 0; i < (n + 7) / 8; ++i) to[i] = words[i];
   platform::store_relaxed_system(c.status, protocol::queued_status(op, n));
-  if (gs.queued == group_cells) {  // full: send it and open the next one on the next call
-    send_queued(ch, g);
-    open = 0;
+  if (o.used() == group_cells) {  // full: sent now, and closed (the next call opens another)
+    word = 0;
+    send_cells(ch, o.group(), o.sent(), group_cells);
+  } else {
+    word = o.word;
   }
   return cell;
 }
 
-// A cell for a call sent at once (arguments over a cell), after the group's
-// queued calls; no_future_cell when the arena has no free group.
+// A cell for a call sent at once (arguments over a cell), after the
+// thread's queued calls; no_future_cell when the arena has no free group.
 GPUSTD_INLINE std::uint32_t cell_for_send(const protocol::channel_view& ch) {
-  std::uint32_t& open = open_group(ch);
-  const std::uint32_t g = my_group(ch, open);
-  if (g == no_future_cell) return no_future_cell;
-  send_queued(ch, g);  // the thread's earlier calls first
-  protocol::future_group& gs = ch.future_groups[g];
-  const std::uint32_t k = gs.queued++;
-  gs.sent = gs.queued;
-  ++gs.live;
-  gs.seen[k] = protocol::future_pending;
-  const std::uint32_t cell = g * group_cells + k;
+  std::uint32_t& word = thread_group_word(ch);
+  open_group o{send_open(ch, open_group{word})};  // the thread's earlier calls first
+  const std::uint32_t cell = next_cell(ch, o);
+  if (cell == no_future_cell) {
+    word = o.word;
+    return no_future_cell;
+  }
+  word = o.used() == group_cells ? 0u : open_group::make(o.group(), o.used(), o.used());
   platform::store_relaxed_system(ch.futures[cell].status, protocol::future_pending);  // (published by the send)
-  if (gs.queued == group_cells) open = 0;
   return cell;
+}
+
+// Sends the call in `cell` if it is still queued.
+GPUSTD_INLINE void send_if_queued(const protocol::channel_view& ch, std::uint32_t cell) {
+  std::uint32_t& word = thread_group_word(ch);
+  const open_group o{word};
+  if (o.is(cell / group_cells) && cell % group_cells >= o.sent()) word = send_open(ch, o);
 }
 
 // Whether the call in `cell` is answered (sends it first if it is queued).
 GPUSTD_INLINE bool cell_ready(const protocol::channel_view& ch, std::uint32_t cell) {
-  const std::uint32_t g = cell / group_cells, k = cell % group_cells;
-  protocol::future_group& gs = ch.future_groups[g];
-  if (k >= gs.sent) send_queued(ch, g);
-  if (protocol::future_answered(gs.seen[k])) return true;
+  send_if_queued(ch, cell);
+  std::int64_t& seen = ch.future_groups[cell / group_cells].seen[cell % group_cells];
+  if (protocol::future_answered(seen)) return true;
   const std::int64_t s = platform::load_relaxed_system(ch.futures[cell].status);
   if (!protocol::future_answered(s)) return false;
-  gs.seen[k] = s;
+  seen = s;
   return true;
 }
 
@@ -156,22 +181,25 @@ GPUSTD_INLINE bool cell_ready(const protocol::channel_view& ch, std::uint32_t ce
 GPUSTD_INLINE std::int64_t await_cell(const protocol::channel_view& ch, std::uint32_t cell, bool& acquired) {
   const std::uint32_t g = cell / group_cells, k = cell % group_cells;
   protocol::future_group& gs = ch.future_groups[g];
-  if (k >= gs.sent) send_queued(ch, g);
+  std::uint32_t& word = thread_group_word(ch);
+  open_group o{word};
+  std::int64_t s = gs.seen[k];  // (loaded together with the word)
   acquired = false;
-  std::int64_t s = gs.seen[k];
   if (protocol::future_answered(s)) return s;
+  if (o.is(g) && k >= o.sent()) word = o.word = send_open(ch, o);
   protocol::future_cell* cells = ch.futures + g * group_cells;
   for (unsigned spins = 0; !protocol::future_answered(s = platform::load_acquire_system(cells[k].status)); ++spins)
     platform::short_sleep(spins < 64 ? 100 : 1000);
   acquired = true;
   gs.seen[k] = s;
-  // Read the group's other sent, unanswered calls' statuses ahead, with the
-  // loads issued together: one round trip for all, where each of their own
-  // waits would cost one. (Relaxed: a value in the status needs nothing
-  // more; a get that reads data acquires first.)
+  // Read ahead the statuses of the group's other sent calls not known to be
+  // answered, with the loads issued together: one round trip for all,
+  // where their own waits would cost one each. (Relaxed: a value in the
+  // status needs nothing more; a get that reads data acquires first.)
+  const std::uint32_t sent = o.is(g) ? o.sent() : group_cells;
   std::int64_t ahead[group_cells];
   for (std::uint32_t j = 0; j < group_cells; ++j)
-    ahead[j] = j != k && j < gs.sent && !protocol::future_answered(gs.seen[j])
+    ahead[j] = j != k && j < sent && !protocol::future_answered(gs.seen[j])
                    ? platform::load_relaxed_system(cells[j].status)
                    : protocol::future_pending;
   for (std::uint32_t j = 0; j < group_cells; ++j)
@@ -179,15 +207,21 @@ GPUSTD_INLINE std::int64_t await_cell(const protocol::channel_view& ch, std::uin
   return s;
 }
 
-// The future of `cell` is finished with; the group's last one gives the
-// group back (and closes it, if it was the thread's open group).
+// The future of `cell` is finished with. When every used cell of its group
+// is, and all were sent, the group goes back (and the thread's open group,
+// if it was that one, is closed).
 GPUSTD_INLINE void retire_cell(const protocol::channel_view& ch, std::uint32_t cell) {
   const std::uint32_t g = cell / group_cells;
   protocol::future_group& gs = ch.future_groups[g];
-  if (--gs.live == 0 && gs.sent == gs.queued) {
-    std::uint32_t& open = open_group(ch);
-    if (open == g + 1) open = 0;
+  std::uint32_t& word = thread_group_word(ch);
+  const open_group o{word};
+  const std::uint32_t retired = gs.retired | 1u << (cell % group_cells);
+  const std::uint32_t used = o.is(g) ? o.used() : group_cells;
+  if (retired == (1u << used) - 1u && (!o.is(g) || o.sent() == used)) {
+    if (o.is(g)) word = 0;
     give_back_group(ch, g);
+  } else {
+    gs.retired = static_cast<std::uint8_t>(retired);
   }
 }
 

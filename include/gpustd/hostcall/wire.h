@@ -128,12 +128,13 @@ struct future_batch_args {
 
 // A group's state, in device memory; only the thread that holds the group
 // touches it (taking and giving back the group's bit orders the holders).
+// How many of its cells are used and sent is in the thread's word while the
+// group is open (hostcall/future_queue.h); a group stops being open only
+// when all 8 are used and sent, or when it is given back.
 struct future_group {
-  std::int64_t seen[future_group_cells];  // answers read ahead from the arena; future_pending: not yet
-  std::uint8_t queued;                    // cells used (queued or sent)
-  std::uint8_t sent;                      // cells sent to the host
-  std::uint8_t live;                      // futures not yet collected (got or dropped)
-  std::uint8_t reserved[5];
+  std::int64_t seen[future_group_cells];  // answers already read from the arena; future_pending: not yet
+  std::uint8_t retired;                   // a bit per cell whose future is finished with (got or dropped)
+  std::uint8_t reserved[7];
 };
 static_assert(sizeof(future_group) == 72);
 

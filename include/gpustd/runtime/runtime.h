@@ -115,7 +115,7 @@ void runtime::register_typed(hostcall_detail::site_handler sh, handler_kind kind
   // One handler for the blocking and the asynchronous operation and the
   // queued calls: a callable with state sees every call.
   auto shared = std::make_shared<const hostcall_detail::site_handler>(std::move(sh));
-  handler h = hostcall_detail::request_handler<H>(services(), shared);
+  handler h = hostcall_detail::request_handler(shared);
   register_handler(H::op, h, kind);
   register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
   register_queued(static_cast<std::uint16_t>(H::op + 1), std::move(shared), kind);
