@@ -219,7 +219,8 @@ class hostcall_future {
   }
   GPUSTD_INLINE void wait() const {
     bool acquired;
-    if (pending_cell()) hostcall_detail::await_cell(protocol::channel(), cell_, acquired);
+    hostcall_detail::open_group o;
+    if (pending_cell()) hostcall_detail::await_cell(protocol::channel(), cell_, acquired, o);
   }
   GPUSTD_INLINE call_result<R> get() {
     if (valid_ && finished_) {
@@ -245,7 +246,8 @@ class hostcall_future {
   GPUSTD_INLINE std::int64_t finish(unsigned char* data) {
     const protocol::channel_view& ch = protocol::channel();
     bool acquired;
-    const std::int64_t status = hostcall_detail::await_cell(ch, cell_, acquired);
+    hostcall_detail::open_group o;
+    const std::int64_t status = hostcall_detail::await_cell(ch, cell_, acquired, o);
     if constexpr (has_data) {
       // The host wrote data only with status 0 (a value in the status needs
       // no more reads); read after an acquire of the status, as eight-byte
@@ -262,7 +264,7 @@ class hostcall_future {
         }
       }
     }
-    hostcall_detail::retire_cell(ch, cell_);
+    hostcall_detail::retire_cell(ch, cell_, o);
     return status;
   }
   GPUSTD_INLINE void release() {
@@ -299,7 +301,7 @@ GPUSTD_INLINE hostcall_future<typename signature<typename H::signature>::result>
   } else if (const std::uint32_t cell = cell_for_send(ch); cell != no_future_cell) {  // too long to queue: sent now
     const protocol::async_header h{cell, 0};
     const std::int64_t st = send(async_op, true, &h, nullptr, static_cast<P>(a)...);
-    if (st < 0) ch.future_groups[cell / group_cells].seen[cell % group_cells] = st;  // never reached the host
+    if (st < 0) ch.future_groups[cell / group_cells].seen[cell % group_cells] = static_cast<std::int32_t>(st);  // never reached the host
     return hostcall_future<R>(cell, 0);
   }
   // The arena has no free group: the call is made now, blocking.

@@ -68,7 +68,7 @@ GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
     if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit)) {
       const std::uint32_t g = w * 32 + platform::popcount(bit - 1);
       protocol::future_group& gs = ch.future_groups[g];
-      for (std::uint32_t k = 0; k < group_cells; ++k) gs.seen[k] = protocol::future_pending;
+      for (std::uint32_t k = 0; k < group_cells; ++k) gs.seen[k] = protocol::seen_pending;
       gs.retired = 0;
       return g;
     }
@@ -94,7 +94,7 @@ GPUSTD_INLINE void send_cells(const protocol::channel_view& ch, std::uint32_t g,
   rq.arg_bytes = sizeof a;
   const std::int64_t st = protocol::hostcall(rq);
   if (st < 0)
-    for (std::uint32_t k = from; k < to; ++k) ch.future_groups[g].seen[k] = st;
+    for (std::uint32_t k = from; k < to; ++k) ch.future_groups[g].seen[k] = static_cast<std::int32_t>(st);
 }
 
 // Sends what the thread's open group holds unsent; returns the new word.
@@ -167,58 +167,71 @@ GPUSTD_INLINE void send_if_queued(const protocol::channel_view& ch, std::uint32_
 // Whether the call in `cell` is answered (sends it first if it is queued).
 GPUSTD_INLINE bool cell_ready(const protocol::channel_view& ch, std::uint32_t cell) {
   send_if_queued(ch, cell);
-  std::int64_t& seen = ch.future_groups[cell / group_cells].seen[cell % group_cells];
-  if (protocol::future_answered(seen)) return true;
+  std::int32_t& seen = ch.future_groups[cell / group_cells].seen[cell % group_cells];
+  if (seen != protocol::seen_pending) return true;
   const std::int64_t s = platform::load_relaxed_system(ch.futures[cell].status);
   if (!protocol::future_answered(s)) return false;
-  seen = s;
+  seen = static_cast<std::int32_t>(s);
   return true;
 }
 
 // Waits for the call in `cell` (sending it first if it is queued) and
-// returns its status. `acquired`: whether the wait ended in an acquire load
-// of the cell's status, after which its data may be read.
-GPUSTD_INLINE std::int64_t await_cell(const protocol::channel_view& ch, std::uint32_t cell, bool& acquired) {
+// returns its status. `acquired`: whether its status was read with an
+// acquire load, after which its data may be read.
+//
+// The host runs a thread's calls in the order they were sent (one slot,
+// served in order) and answers each before it runs the next; so once the
+// group's last sent call is answered, all before it are. The wait is for
+// that one; then the statuses of all the group's sent calls not yet known
+// are read with loads issued together: one round trip for all, where a
+// wait of their own would cost one each.
+// `o`: the thread's word as it is afterwards (for retire_cell).
+GPUSTD_INLINE std::int64_t await_cell(const protocol::channel_view& ch, std::uint32_t cell, bool& acquired,
+                                      open_group& o) {
   const std::uint32_t g = cell / group_cells, k = cell % group_cells;
   protocol::future_group& gs = ch.future_groups[g];
   std::uint32_t& word = thread_group_word(ch);
-  open_group o{word};
-  std::int64_t s = gs.seen[k];  // (loaded together with the word)
+  o.word = word;
+  std::int32_t known = gs.seen[k];  // (loaded together with the word)
   acquired = false;
-  if (protocol::future_answered(s)) return s;
+  if (known != protocol::seen_pending) return known;
   if (o.is(g) && k >= o.sent()) word = o.word = send_open(ch, o);
-  protocol::future_cell* cells = ch.futures + g * group_cells;
-  for (unsigned spins = 0; !protocol::future_answered(s = platform::load_acquire_system(cells[k].status)); ++spins)
-    platform::short_sleep(spins < 64 ? 100 : 1000);
-  acquired = true;
-  gs.seen[k] = s;
-  // Read ahead the statuses of the group's other sent calls not known to be
-  // answered, with the loads issued together: one round trip for all,
-  // where their own waits would cost one each. (Relaxed: a value in the
-  // status needs nothing more; a get that reads data acquires first.)
   const std::uint32_t sent = o.is(g) ? o.sent() : group_cells;
+  protocol::future_cell* cells = ch.futures + g * group_cells;
+  std::int64_t last;
+  for (unsigned spins = 0; !protocol::future_answered(last = platform::load_acquire_system(cells[sent - 1].status));
+       ++spins)
+    platform::short_sleep(spins < 64 ? 100 : 1000);
+  gs.seen[sent - 1] = static_cast<std::int32_t>(last);
+  // (Relaxed, after that acquire: each is answered, and its data may be read.)
   std::int64_t ahead[group_cells];
   for (std::uint32_t j = 0; j < group_cells; ++j)
-    ahead[j] = j != k && j < sent && !protocol::future_answered(gs.seen[j])
-                   ? platform::load_relaxed_system(cells[j].status)
-                   : protocol::future_pending;
+    ahead[j] = j + 1 < sent && gs.seen[j] == protocol::seen_pending ? platform::load_relaxed_system(cells[j].status)
+                                                                     : protocol::future_pending;
   for (std::uint32_t j = 0; j < group_cells; ++j)
-    if (protocol::future_answered(ahead[j])) gs.seen[j] = ahead[j];
+    if (protocol::future_answered(ahead[j])) gs.seen[j] = static_cast<std::int32_t>(ahead[j]);
+  acquired = true;
+  // (Never unanswered here, unless the host broke the order: then wait for it.)
+  std::int64_t s = gs.seen[k];
+  while (s == protocol::seen_pending) {
+    s = platform::load_acquire_system(cells[k].status);
+    if (!protocol::future_answered(s)) s = protocol::seen_pending;
+  }
+  gs.seen[k] = static_cast<std::int32_t>(s);
   return s;
 }
 
 // The future of `cell` is finished with. When every used cell of its group
 // is, and all were sent, the group goes back (and the thread's open group,
 // if it was that one, is closed).
-GPUSTD_INLINE void retire_cell(const protocol::channel_view& ch, std::uint32_t cell) {
+// `o`: the thread's word, as await_cell left it.
+GPUSTD_INLINE void retire_cell(const protocol::channel_view& ch, std::uint32_t cell, open_group o) {
   const std::uint32_t g = cell / group_cells;
   protocol::future_group& gs = ch.future_groups[g];
-  std::uint32_t& word = thread_group_word(ch);
-  const open_group o{word};
   const std::uint32_t retired = gs.retired | 1u << (cell % group_cells);
   const std::uint32_t used = o.is(g) ? o.used() : group_cells;
   if (retired == (1u << used) - 1u && (!o.is(g) || o.sent() == used)) {
-    if (o.is(g)) word = 0;
+    if (o.is(g)) thread_group_word(ch) = 0;
     give_back_group(ch, g);
   } else {
     gs.retired = static_cast<std::uint8_t>(retired);

@@ -131,11 +131,14 @@ struct future_batch_args {
 // How many of its cells are used and sent is in the thread's word while the
 // group is open (hostcall/future_queue.h); a group stops being open only
 // when all 8 are used and sent, or when it is given back.
-struct future_group {
-  std::int64_t seen[future_group_cells];  // answers already read from the arena; future_pending: not yet
+// (One 64-byte line: a get touches only it. An answer always fits 32 bits:
+// 0, -errno, or a value + 1 below 2^31.)
+inline constexpr std::int32_t seen_pending = INT32_MIN;
+struct alignas(64) future_group {
+  std::int32_t seen[future_group_cells];  // answers already read from the arena; seen_pending: not yet
   std::uint8_t retired;                   // a bit per cell whose future is finished with (got or dropped)
-  std::uint8_t reserved[7];
 };
-static_assert(sizeof(future_group) == 72);
+static_assert(sizeof(future_group) == 64);
+static_assert(status_value_limit < INT32_MAX);
 
 }  // namespace gpustd::protocol
