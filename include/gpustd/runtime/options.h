@@ -61,8 +61,9 @@ struct runtime_options {
   unsigned io_threads = 8;
   std::size_t bulk_chunk_bytes = 4u << 20;
   // Futures of asynchronous typed hostcalls (gpustd::async_call) that may be
-  // pending at once, all threads together (64 bytes of pinned memory each);
-  // a call finding none free waits for one.
+  // pending at once, all threads together (64 bytes of pinned memory each;
+  // rounded up to a multiple of 256). Threads take them in groups of 8; a
+  // call that finds no free group is made at once, blocking.
   std::uint32_t future_slots = 65536;
   // Device memory for argv and the environment together (a program's
   // launcher refuses larger ones with a message).
