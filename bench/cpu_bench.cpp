@@ -183,6 +183,18 @@ void BM_WarpNullCall(benchmark::State& state) {
 }
 BENCHMARK(BM_WarpNullCall)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Writes the header of a request that fits one frame, as the device does.
+void one_frame_request(gpustd::protocol::frame& f, std::uint32_t seq, std::uint16_t op, std::uint16_t flags,
+                       std::uint32_t mask, std::uint32_t bytes, std::uint32_t stride) {
+  using namespace gpustd::protocol;
+  f.header.seq = seq;
+  f.header.op = op;
+  f.header.flags = static_cast<std::uint16_t>(frame_first | frame_last | flags);
+  f.header.mask = mask;
+  f.header.body_bytes = f.header.total_bytes = bytes;
+  f.header.cell_stride = stride;
+}
+
 // The host's cost per request, without a device: every slot of an
 // H100-sized channel (8,448 slots) holds one 32-lane null request, and one
 // thread serves them all. This is the server's share of a GPU round trip.
@@ -216,12 +228,8 @@ void BM_ServerServesRequests(benchmark::State& state) {
     ++seq;
     for (std::uint32_t s = 0; s < slots; ++s) {
       frame& f = ch.host.frame_for(s, seq);
-      f.header.seq = seq;
-      f.header.op = op;
-      f.header.flags = static_cast<std::uint16_t>(frame_first | frame_last | (packed ? frame_packed : 0));
-      f.header.mask = mask;
-      f.header.body_bytes = f.header.total_bytes = stride * lanes;
-      f.header.cell_stride = stride;  // (packed: the 8 argument bytes)
+      one_frame_request(f, seq, op, static_cast<std::uint16_t>(packed ? frame_packed : 0), mask, stride * lanes,
+                        stride);  // (packed: the stride is the 8 argument bytes)
       std::memset(f.body, 0, stride * lanes);
       if (typed)
         for (unsigned l = 0; l < lanes; ++l) {  // cell: payload 0, 8 argument bytes: a = lane, b = slot
@@ -273,12 +281,7 @@ void BM_ServerServesQueuedCalls(benchmark::State& state) {
     ++seq;
     for (std::uint32_t s = 0; s < slots; ++s) {
       frame& f = ch.host.frame_for(s, seq);
-      f.header.seq = seq;
-      f.header.op = to_u16(opcode::future_batch);
-      f.header.flags = static_cast<std::uint16_t>(frame_first | frame_last | frame_no_reply | frame_packed);
-      f.header.mask = 0xffffffffu;
-      f.header.body_bytes = f.header.total_bytes = 8 * 32;
-      f.header.cell_stride = 8;
+      one_frame_request(f, seq, to_u16(opcode::future_batch), frame_no_reply | frame_packed, 0xffffffffu, 8 * 32, 8);
       for (std::uint32_t l = 0; l < 32; ++l) {
         const future_batch_args a{(s * 32 + l) * per_lane, per_lane};
         std::memcpy(f.body + 8 * l, &a, 8);

@@ -452,28 +452,27 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
       return;
     }
   }
-  {
-    // On the pool. The stream (frame or reassembly buffer) stays untouched
-    // while the slot is busy: the device waits for `done`, and polling skips
-    // busy slots.
-    struct job_state {
-      request r;
-      result_cell results[lanes_per_request];
-    };
-    auto job = std::make_shared<job_state>();
-    if (const char* why = request_builder::build(job->r, stream, bytes, o, job->results)) {
-      malformed(h, s, why, c);
-      answer_error(s, last_seq, h, status_malformed);
-      return;
-    }
-    std::atomic_ref<std::uint8_t>(busy_[s]).store(1, std::memory_order_relaxed);
-    pool_.submit([this, job, e, s, last_seq] {
-      run_handler(*e, job->r, counters_[1 + max_threads_]);
-      complete(s, last_seq, job->r);
-      release_assembly(s);  // the slot is busy: nobody else touches its assembly
-      std::atomic_ref<std::uint8_t>(busy_[s]).store(0, std::memory_order_release);
-    });
+  // On the pool (a polling handler's request that needs_pool() sends here
+  // is built again, into the job). The stream (frame or reassembly buffer)
+  // stays untouched while the slot is busy: the device waits for `done`,
+  // and polling skips busy slots.
+  struct job_state {
+    request r;
+    result_cell results[lanes_per_request];
+  };
+  auto job = std::make_shared<job_state>();
+  if (const char* why = request_builder::build(job->r, stream, bytes, o, job->results)) {
+    malformed(h, s, why, c);
+    answer_error(s, last_seq, h, status_malformed);
+    return;
   }
+  std::atomic_ref<std::uint8_t>(busy_[s]).store(1, std::memory_order_relaxed);
+  pool_.submit([this, job, e, s, last_seq] {
+    run_handler(*e, job->r, counters_[1 + max_threads_]);
+    complete(s, last_seq, job->r);
+    release_assembly(s);  // the slot is busy: nobody else touches its assembly
+    std::atomic_ref<std::uint8_t>(busy_[s]).store(0, std::memory_order_release);
+  });
 }
 
 }  // namespace gpustd::detail
