@@ -5,8 +5,13 @@
 
 namespace gpustd::detail {
 
-queued_calls::queued_calls(protocol::future_cell* cells, std::uint32_t cell_count, runtime_log& log)
-    : cells_(cells), cell_count_(cell_count), log_(log), table_(new std::atomic<const entry*>[table_size]) {
+queued_calls::queued_calls(protocol::future_cell* cells, std::uint32_t cell_count, runtime_log& log,
+                           work_sharing* sharing)
+    : cells_(cells),
+      cell_count_(cell_count),
+      log_(log),
+      sharing_(sharing),
+      table_(new std::atomic<const entry*>[table_size]) {
   for (std::uint32_t i = 0; i < table_size; ++i) table_[i].store(nullptr, std::memory_order_relaxed);
 }
 
@@ -59,9 +64,9 @@ bool queued_calls::needs_pool(const request& r) const {
   return false;
 }
 
-void queued_calls::serve(request& r) const {
-  // A run of calls of one hostcall (a batch holds up to 32 lanes x 8 calls).
-  hostcall_detail::lane_site sites[protocol::lanes_per_request * protocol::future_group_cells];
+void queued_calls::serve_cells(request& r, std::uint32_t first, std::uint32_t end) const {
+  // Runs of calls of one hostcall (a lane queues up to 8 calls).
+  hostcall_detail::lane_site sites[protocol::future_group_cells];
   std::size_t n = 0;
   std::uint16_t run_op = 0;
   const entry* run = nullptr;
@@ -77,29 +82,52 @@ void queued_calls::serve(request& r) const {
     }
     n = 0;
   };
-  for (unsigned i = 0; i < r.lanes(); ++i) {
-    const auto [first, end] = cells_of(r, i);
-    for (std::uint32_t c = first; c < end; ++c) {
-      protocol::future_cell& cell = cells_[c];
-      const std::int64_t st = std::atomic_ref<std::int64_t>(cell.status).load(std::memory_order_relaxed);
-      if (!protocol::is_queued(st)) {
-        log_.once("future-batch-cell", "a batch of queued asynchronous calls from block " + std::to_string(r.block()) +
-                                           " names a cell with no queued call; answered EPROTO");
-        hostcall_detail::lane_site s;
-        s.future = &cell;
-        hostcall_detail::answer(r, s, -EPROTO, nullptr, 0);
-        continue;
-      }
-      const std::uint16_t op = protocol::queued_op(st);
-      if (op != run_op || n == 0) {
-        run_sites();
-        run_op = op;
-        run = find(op);
-      }
-      sites[n++] = hostcall_detail::locate_cell(cell, st);
+  for (std::uint32_t c = first; c < end; ++c) {
+    protocol::future_cell& cell = cells_[c];
+    const std::int64_t st = std::atomic_ref<std::int64_t>(cell.status).load(std::memory_order_relaxed);
+    if (!protocol::is_queued(st)) {
+      log_.once("future-batch-cell", "a batch of queued asynchronous calls from block " + std::to_string(r.block()) +
+                                         " names a cell with no queued call; answered EPROTO");
+      hostcall_detail::lane_site s;
+      s.future = &cell;
+      hostcall_detail::answer(r, s, -EPROTO, nullptr, 0);
+      continue;
     }
+    const std::uint16_t op = protocol::queued_op(st);
+    if (op != run_op || n == 0) {
+      run_sites();
+      run_op = op;
+      run = find(op);
+    }
+    sites[n++] = hostcall_detail::locate_cell(cell, st);
   }
   run_sites();
+}
+
+void queued_calls::serve(request& r) const {
+  struct lane_cells {
+    std::uint32_t first, end;
+  };
+  struct job {
+    const queued_calls* self;
+    request* r;
+    lane_cells lanes[protocol::lanes_per_request];
+  } j{this, &r, {}};
+  std::uint32_t calls = 0;
+  for (unsigned i = 0; i < r.lanes(); ++i) {
+    const auto [first, end] = cells_of(r, i);
+    j.lanes[i] = {first, end};
+    calls += end - first;
+  }
+  auto lane = [](const void* context, unsigned i) {
+    const job& jb = *static_cast<const job*>(context);
+    jb.self->serve_cells(*jb.r, jb.lanes[i].first, jb.lanes[i].end);
+  };
+  if (sharing_ && calls >= share_min_calls) {
+    sharing_->run(r.lanes(), lane, &j);
+  } else {
+    for (unsigned i = 0; i < r.lanes(); ++i) lane(&j, i);
+  }
 }
 
 }  // namespace gpustd::detail

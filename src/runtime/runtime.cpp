@@ -78,7 +78,8 @@ struct runtime::impl {
   std::unique_ptr<detail::process_block> process;
   detail::file_service files;
   detail::handler_table handlers;
-  detail::queued_calls queued;  // batched asynchronous calls (hostcall/wire.h)
+  detail::work_sharing sharing;  // big requests' parts, spread over idle server threads
+  detail::queued_calls queued;    // batched asynchronous calls (hostcall/wire.h)
   detail::blocking_pool pool;
   std::unique_ptr<detail::tracer> trace;  // null when off; outlives the server, which calls it
   int owned_trace_fd = -1;                // GPUSTD_TRACE=FILE's descriptor
@@ -92,7 +93,7 @@ struct runtime::impl {
         input(options.stdin_fd),
         device(detail::make_device_memory()),
         files(options, *device, log),
-        queued(memory->host().futures, memory->host().future_count, log),
+        queued(memory->host().futures, memory->host().future_count, log, &sharing),
         pool(options.pool_threads),
         srv(memory->host(), handlers, pool, log, options.reassembly_budget_bytes) {}
 
@@ -190,6 +191,7 @@ runtime::runtime(const runtime_options& options) {
                                                       [im = impl_.get()](std::uint16_t op) { return im->op_name(op); });
       impl_->srv.set_tracer(impl_->trace.get());
     }
+    impl_->srv.set_sharing(&impl_->sharing);
     impl_->srv.start(impl_->options.server_threads, impl_->options.spin_us, impl_->options.max_sleep_us);
     impl_->memory->publish();
   } catch (...) {

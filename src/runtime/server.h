@@ -20,6 +20,7 @@
 #include "gpustd/runtime/runtime.h"
 #include "runtime_log.h"
 #include "tracer.h"
+#include "work_sharing.h"
 
 namespace gpustd::detail {
 
@@ -35,6 +36,9 @@ class server {
 
   // Traces every request served from now on (null: none). Before start().
   void set_tracer(tracer* t) noexcept { tracer_ = t; }
+  // Threads with no work of their own help with jobs posted here (null:
+  // none). Before start().
+  void set_sharing(work_sharing* w) noexcept { sharing_ = w; }
 
   // Starts `threads` polling threads (0: none; the owner then calls poll()).
   void start(unsigned threads, unsigned spin_us, unsigned max_sleep_us);
@@ -88,6 +92,7 @@ class server {
   blocking_pool& pool_;
   runtime_log& log_;
   tracer* tracer_ = nullptr;
+  work_sharing* sharing_ = nullptr;
   // Hot, dense, scanned on every poll: the newest sequence number served per
   // slot (written by the owning thread, release) and whether a blocking
   // handler holds the slot (set by the owner, cleared by the pool, release).
