@@ -31,7 +31,17 @@ class device_memory {
   // by DMA (cudaMalloc, cudaMallocManaged, a __device__ variable). Memory from
   // the device heap (malloc in a kernel) cannot be: such a request is
   // answered "send it inline".
+  // Without DMA (dma() false: CUDA_LAUNCH_BLOCKING=1, or the runtime's
+  // bulk_transfers option off) nothing is.
   virtual bool reachable(std::uint64_t address, std::uint64_t n) = 0;
+  // Whether the host may move bytes to and from device memory itself.
+  virtual bool dma() const noexcept = 0;
+  virtual void disable_dma() noexcept = 0;
+  // Pinned host memory that device code can read (its device address in
+  // `device_address`), for the return area; throws runtime_error when it
+  // cannot be had.
+  virtual unsigned char* allocate_mapped(std::size_t bytes, std::uint64_t& device_address) = 0;
+  virtual void release_mapped(unsigned char* p) noexcept = 0;
   // A copier with `staging_bytes` of pinned memory (throws runtime_error
   // when it cannot be had). Null when host_addressable().
   virtual std::unique_ptr<device_copier> make_copier(std::size_t staging_bytes) = 0;

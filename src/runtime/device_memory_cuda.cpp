@@ -59,7 +59,7 @@ class cuda_device_memory final : public device_memory {
     // With CUDA_LAUNCH_BLOCKING=1 (a debugging mode) the driver runs a copy
     // only after the running kernel ends, and the kernel waits for its copy:
     // measured to hang on an H100. Bulk requests then go through the channel.
-    if (const char* v = std::getenv("CUDA_LAUNCH_BLOCKING")) launch_blocking_ = std::atoi(v) != 0;
+    if (const char* v = std::getenv("CUDA_LAUNCH_BLOCKING")) dma_ = std::atoi(v) == 0;
     // The allocation's bounds come from the driver API, found through the
     // runtime so that the library needs no link against libcuda.
     void* fn = nullptr;
@@ -71,7 +71,7 @@ class cuda_device_memory final : public device_memory {
   }
   bool host_addressable() const noexcept override { return false; }
   bool reachable(std::uint64_t address, std::uint64_t n) override {
-    if (address == 0 || address + n < address || launch_blocking_) return false;
+    if (address == 0 || address + n < address || !dma_) return false;
     cudaSetDevice(device_);
     cudaPointerAttributes a{};
     if (cudaPointerGetAttributes(&a, reinterpret_cast<const void*>(address)) != cudaSuccess) {
@@ -84,6 +84,24 @@ class cuda_device_memory final : public device_memory {
     std::size_t size = 0;
     if (get_range_(&base, &size, static_cast<CUdeviceptr>(address)) != CUDA_SUCCESS) return false;
     return address + n <= static_cast<std::uint64_t>(base) + size;
+  }
+  bool dma() const noexcept override { return dma_; }
+  void disable_dma() noexcept override { dma_ = false; }
+  unsigned char* allocate_mapped(std::size_t bytes, std::uint64_t& device_address) override {
+    unsigned char* p = nullptr;
+    void* d = nullptr;
+    if (cudaHostAlloc(reinterpret_cast<void**>(&p), bytes, cudaHostAllocMapped | cudaHostAllocPortable) != cudaSuccess ||
+        cudaHostGetDevicePointer(&d, p, 0) != cudaSuccess) {
+      cudaGetLastError();
+      if (p) cudaFreeHost(p);
+      throw runtime_error("gpustd::runtime: cannot allocate " + std::to_string(bytes) +
+                          " bytes of pinned memory for the return area");
+    }
+    device_address = reinterpret_cast<std::uintptr_t>(d);
+    return p;
+  }
+  void release_mapped(unsigned char* p) noexcept override {
+    if (p) cudaFreeHost(p);
   }
   std::unique_ptr<device_copier> make_copier(std::size_t staging_bytes) override {
     return std::make_unique<cuda_copier>(device_, staging_bytes);
@@ -111,7 +129,7 @@ class cuda_device_memory final : public device_memory {
 
  private:
   int device_ = 0;
-  bool launch_blocking_ = false;
+  bool dma_ = true;  // false with CUDA_LAUNCH_BLOCKING=1 or bulk_transfers off
   get_range_fn get_range_ = nullptr;
 };
 

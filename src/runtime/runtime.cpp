@@ -27,6 +27,7 @@
 #include "process_block.h"
 #include "program_access.h"
 #include "queued_calls.h"
+#include "return_area.h"
 #include "runtime_log.h"
 #include "server.h"
 #include "tracer.h"
@@ -75,6 +76,7 @@ struct runtime::impl {
   detail::console_service console;
   detail::stdin_service input;
   std::unique_ptr<detail::device_memory> device;
+  std::unique_ptr<detail::return_area> returns;  // out_spans without DMA
   std::unique_ptr<detail::process_block> process;
   detail::file_service files;
   detail::handler_table handlers;
@@ -101,7 +103,7 @@ struct runtime::impl {
   std::string op_name(std::uint16_t op) {
     static const char* const builtin[] = {"invalid", "null_call", "write", "console", "stdin_read", "file_open",
                                           "file_close", "file_io", "file_seek", "file_stat", "path_op", "dir_read",
-                                          "file_scan", "future_batch"};
+                                          "file_scan", "future_batch", "return_reserve", "return_release"};
     if (op < sizeof builtin / sizeof builtin[0]) return builtin[op];
     const bool async = protocol::is_typed_async(op);  // (the asynchronous form is the next number)
     std::lock_guard lk(hostcalls_lock);
@@ -157,6 +159,9 @@ runtime::runtime(const runtime_options& options) {
     impl_->handlers.set(
         protocol::to_u16(protocol::opcode::future_batch), [q = &impl_->queued](request& r) { q->serve(r); },
         handler_kind::polling, [q = &impl_->queued](const request& r) { return q->needs_pool(r); });
+    if (!impl_->options.bulk_transfers) impl_->device->disable_dma();
+    impl_->returns = std::make_unique<detail::return_area>(*impl_->device, impl_->options.return_area_bytes);
+    register_return_area();
     impl_->console.register_ops(impl_->handlers);
     impl_->input.register_ops(impl_->handlers);
     impl_->files.register_ops(impl_->handlers);
@@ -252,6 +257,36 @@ hostcall_detail::host_services runtime::services() {
 
 runtime_stats runtime::stats() const { return impl_->srv.stats(); }
 const runtime_options& runtime::options() const noexcept { return impl_->options; }
+// The return area's two operations (return_area.h). Bad input is answered
+// (reserve) or logged (release, which has no answer), never trusted.
+void runtime::register_return_area() {
+  detail::return_area* area = impl_->returns.get();
+  impl_->handlers.set(
+      protocol::to_u16(protocol::opcode::return_reserve),
+      [area](request& r) {
+        for (unsigned i = 0; i < r.lanes(); ++i) {
+          if (r.args(i).size() != sizeof(std::uint64_t)) {
+            r.set_result(i, -EINVAL);
+            continue;
+          }
+          int error = 0;
+          const std::uint64_t at = area->reserve(r.arg<std::uint64_t>(i), error);
+          if (at) r.set_result(i, 0, std::as_bytes(std::span<const std::uint64_t>(&at, 1)));
+          else r.set_result(i, -error);
+        }
+      },
+      handler_kind::polling);
+  impl_->handlers.set(
+      protocol::to_u16(protocol::opcode::return_release),
+      [area, log = &impl_->log](request& r) {
+        for (unsigned i = 0; i < r.lanes(); ++i)
+          if (r.args(i).size() != sizeof(std::uint64_t) || !area->release(r.arg<std::uint64_t>(i)))
+            log->once("return-release", "block " + std::to_string(r.block()) +
+                                            " gave back a region of the return area that it did not hold; ignored");
+      },
+      handler_kind::polling);
+}
+
 runtime* runtime::current() noexcept { return current_runtime.load(std::memory_order_acquire); }
 
 namespace hostcall_detail {
@@ -278,6 +313,12 @@ int host_services::write_device(std::uint64_t dst, const void* src, std::size_t 
 
 bool host_services::reachable(std::uint64_t address, std::size_t n) const {
   return rt->impl_->device->reachable(address, n);
+}
+
+bool host_services::dma() const { return rt->impl_->device->dma(); }
+
+unsigned char* host_services::returned(std::uint64_t address, std::size_t n) const {
+  return rt->impl_->returns->region(address, n);
 }
 
 }  // namespace hostcall_detail

@@ -46,12 +46,88 @@ GPUSTD_INLINE std::uint64_t var_bytes(const in_span<T>& s, bool force_inline) {
   return span_by_address(s.data, b, force_inline) ? 0 : align_up(b, 8);
 }
 
+// Out_spans without DMA (hostcall/wire.h, span_mode::returned): a region
+// of the runtime's return area per out_span of a call, reserved before it
+// is sent; after the answer, the elements are copied out of it and the
+// region is given back.
+GPUSTD_INLINE std::int64_t reserve_region(std::uint64_t bytes, std::uint64_t& at) {
+  protocol::lane_request rq;
+  rq.op = protocol::to_u16(protocol::opcode::return_reserve);
+  rq.args = &bytes;
+  rq.arg_bytes = sizeof bytes;
+  alignas(8) unsigned char d[protocol::inline_arg_bytes];
+  const std::int64_t st = protocol::hostcall(rq, d);
+  if (st >= 0) std::memcpy(&at, d, sizeof at);
+  return st < 0 ? st : 0;
+}
+GPUSTD_INLINE void release_region(std::uint64_t at) {
+  protocol::lane_request rq;
+  rq.op = protocol::to_u16(protocol::opcode::return_release);
+  rq.no_reply = true;
+  rq.args = &at;
+  rq.arg_bytes = sizeof at;
+  protocol::hostcall(rq);
+}
+// n bytes of the region at `at` (64-byte aligned, whole words) to dst:
+// eight-byte system-scope loads, which never read a stale cached line of a
+// region an earlier call used.
+GPUSTD_INLINE void copy_from_region(void* dst, std::uint64_t at, std::uint64_t n) {
+  auto* words = reinterpret_cast<std::uint64_t*>(static_cast<std::uintptr_t>(at));
+  auto* out = static_cast<unsigned char*>(dst);
+  for (std::uint64_t i = 0; i * 8 < n; ++i) {
+    const std::uint64_t w = platform::load_relaxed_system(words[i]);
+    std::memcpy(out + 8 * i, &w, n - 8 * i < 8 ? n - 8 * i : 8);
+  }
+}
+// An out_span comes back through the return area when the host cannot
+// write it by DMA: when it said so (force_inline), or when it is not in
+// global memory (a thread's own array, shared memory).
+template <class T>
+GPUSTD_INLINE bool returned_span(const out_span<T>& s, bool force_inline) {
+  return s.size != 0 && (force_inline || !platform::in_global_memory(s.data));
+}
+template <unsigned N>
+struct returned_regions {
+  std::uint64_t at[N > 0 ? N : 1] = {};  // per out_span: its region, or 0 (by DMA)
+  unsigned count = 0;
+  template <class P>
+  GPUSTD_INLINE std::int64_t reserve(const P&, bool) {
+    return 0;
+  }
+  template <class T>
+  GPUSTD_INLINE std::int64_t reserve(const out_span<T>& s, bool force_inline) {
+    std::uint64_t r = 0;
+    if (returned_span(s, force_inline)) {
+      // The host cannot check the device's own pointer: the device does.
+      const auto p = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(s.data));
+      if (!s.data || p + s.size * sizeof(T) < p) return protocol::status_bad_address;
+      if (const std::int64_t st = reserve_region(s.size * sizeof(T), r); st < 0) return st;
+    }
+    at[count++] = r;
+    return 0;
+  }
+  template <class P>
+  GPUSTD_INLINE void copy_out(const P&, bool, unsigned&) {}
+  template <class T>
+  GPUSTD_INLINE void copy_out(const out_span<T>& s, bool ok, unsigned& k) {
+    if (ok && at[k]) copy_from_region(s.data, at[k], s.size * sizeof(T));
+    ++k;
+  }
+  GPUSTD_INLINE void release_all() {
+    for (unsigned k = 0; k < count; ++k)
+      if (at[k]) release_region(at[k]);
+    count = 0;
+  }
+};
+
 // Writes the lane's fixed part at buf[0..) and its variable part after it.
 struct encoder {
   unsigned char* buf;
   std::uint64_t pos = 0;  // in the fixed part
   std::uint64_t var;      // next free byte of the variable part
   bool force_inline;
+  const std::uint64_t* regions = nullptr;  // out_spans' regions of the return area (force_inline)
+  unsigned next_region = 0;
 
   template <class W>
   GPUSTD_INLINE void wire(const W& w) {
@@ -92,19 +168,36 @@ struct encoder {
   }
   template <class T>
   GPUSTD_INLINE void put(const out_span<T>& s) {
-    wire(protocol::wire_span{static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(s.data)), s.size, 0,
-                             protocol::span_mode::bulk});
+    const std::uint64_t region = regions ? regions[next_region++] : 0;
+    if (region)  // the host cannot write it by DMA: through the return area
+      wire(protocol::wire_span{region, s.size, 0, protocol::span_mode::returned});
+    else
+      wire(protocol::wire_span{static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(s.data)), s.size, 0,
+                               protocol::span_mode::bulk});
   }
 };
 
 // Sends one call; `header` (8 bytes, or none) goes before the arguments.
-// Returns the status; the answer's bytes land in `data`.
+// Returns the status; the answer's bytes land in `data`. A blocking call
+// the host answers status_use_inline (it cannot reach a span by DMA) is
+// sent again with its in_spans inline and its out_spans through the return
+// area.
 template <class... P>
 GPUSTD_INLINE std::int64_t send(std::uint16_t op, bool no_reply, const protocol::async_header* header,
                                 unsigned char* data, const P&... args) {
   constexpr std::uint64_t fixed = fixed_bytes<P...>();
   constexpr bool maybe_var = (has_variable<P> || ...);
+  constexpr unsigned outs = (0u + ... + unsigned(is_out_span<P>::value));
   for (bool force_inline = false;; force_inline = true) {
+    returned_regions<outs> regions;
+    if constexpr (outs > 0) {
+      std::int64_t err = 0;
+      ((err = err < 0 ? err : regions.reserve(args, force_inline)), ...);
+      if (err < 0) {
+        regions.release_all();
+        return err;
+      }
+    }
     std::uint64_t var = 0;
     if constexpr (maybe_var) var = (var_bytes(args, force_inline) + ... + 0);
     const std::uint64_t head = header ? sizeof *header : 0;
@@ -115,7 +208,7 @@ GPUSTD_INLINE std::int64_t send(std::uint16_t op, bool no_reply, const protocol:
     if (!buf) return -ENOMEM;
     if (header) std::memcpy(buf, header, sizeof *header);
     // Offsets in the wire forms count from the start of the fixed part.
-    encoder e{buf + head, 0, start - head, force_inline};
+    encoder e{buf + head, 0, start - head, force_inline, outs > 0 ? regions.at : nullptr};
     (e.put(args), ...);
     protocol::lane_request rq;
     rq.op = op;
@@ -132,6 +225,11 @@ GPUSTD_INLINE std::int64_t send(std::uint16_t op, bool no_reply, const protocol:
     }
     const std::int64_t st = protocol::hostcall(rq, data);
     if (buf != local) std::free(buf);
+    if constexpr (outs > 0) {
+      unsigned k = 0;
+      (regions.copy_out(args, st >= 0, k), ...);
+      regions.release_all();
+    }
     if (st != protocol::status_use_inline || force_inline) return st;
   }
 }

@@ -52,6 +52,12 @@ struct host_services {
   int read_device(void* dst, std::uint64_t src, std::size_t n) const;
   int write_device(std::uint64_t dst, const void* src, std::size_t n) const;
   bool reachable(std::uint64_t address, std::size_t n) const;
+  // Whether the host can move bytes to and from device memory (reachable()
+  // is always false without).
+  bool dma() const;
+  // The host's pointer to [address, + n) of a reserved region of the return
+  // area (hostcall/wire.h), or null.
+  unsigned char* returned(std::uint64_t address, std::size_t n) const;
 };
 
 // One lane's argument bytes: the fixed part, and the whole stream the
@@ -144,11 +150,20 @@ template <class T>
 struct holder<out_span<T>> {
   std::vector<T> copy;
   std::uint64_t address = 0;
+  unsigned char* region = nullptr;  // span_mode::returned: where in the return area
   int decode(lane_bytes& b, const host_services& hs) {
     protocol::wire_span w;
-    if (!b.take(w) || w.mode != protocol::span_mode::bulk || w.count > (std::uint64_t(1) << 40) / sizeof(T))
+    if (!b.take(w) || w.count > (std::uint64_t(1) << 40) / sizeof(T)) return EINVAL;
+    const std::uint64_t bytes = w.count * sizeof(T);
+    if (w.mode == protocol::span_mode::bulk) {
+      // Without DMA: the device sends the call again with a region of the
+      // return area (EXDEV: status_use_inline).
+      if (w.count && !hs.reachable(w.address, bytes)) return hs.dma() ? EFAULT : EXDEV;
+    } else if (w.mode == protocol::span_mode::returned) {
+      if (w.count && !(region = hs.returned(w.address, bytes))) return EFAULT;
+    } else {
       return EINVAL;
-    if (w.count && !hs.reachable(w.address, w.count * sizeof(T))) return EFAULT;
+    }
     address = w.address;
     copy.assign(w.count, T{});
     return 0;
@@ -156,7 +171,12 @@ struct holder<out_span<T>> {
   std::span<T> get() { return copy; }
   // The elements go back to the device after the call.
   int finish(const host_services& hs) {
-    return copy.empty() ? 0 : hs.write_device(address, copy.data(), copy.size() * sizeof(T));
+    if (copy.empty()) return 0;
+    if (region) {
+      std::memcpy(region, copy.data(), copy.size() * sizeof(T));
+      return 0;
+    }
+    return hs.write_device(address, copy.data(), copy.size() * sizeof(T));
   }
 };
 

@@ -24,7 +24,15 @@
 //                            mode inline (bytes in the variable part) or
 //                            bulk (the host reads `address` by DMA)
 //   out_span<T>              wire_span {address, count, 0, bulk}: the host
-//                            writes the elements back by DMA
+//                            writes the elements back by DMA; or, where it
+//                            cannot (no DMA: it answers the call with
+//                            status_use_inline), {region, count, 0,
+//                            returned}: the host writes them into a region
+//                            of the runtime's return area (pinned host
+//                            memory) that the device reserved for the call
+//                            (opcode::return_reserve), and the device copies
+//                            them out after the answer and gives the region
+//                            back (opcode::return_release)
 //
 // The answer: status (0, or -errno) and the result's bytes (at most 56).
 // A small result may travel in the status itself:
@@ -73,7 +81,7 @@ struct wire_string {
 };
 inline constexpr std::uint32_t null_string_length = ~0u;
 
-enum class span_mode : std::uint32_t { inline_bytes = 0, bulk = 1 };
+enum class span_mode : std::uint32_t { inline_bytes = 0, bulk = 1, returned = 2 };
 struct wire_span {
   std::uint64_t address;  // device address of the first element
   std::uint64_t count;    // elements

@@ -23,6 +23,9 @@ enum class opcode : std::uint16_t {
   dir_read = 11,   // args: dir_args. Returns the entry's name length and type.
   file_scan = 12,  // args: scan_args. Reads a number or a word as istream's >> does.
   future_batch = 13,  // args: future_batch_args (hostcall/wire.h); fire-and-forget. Runs queued calls.
+  // The return area (hostcall/wire.h, span_mode::returned):
+  return_reserve = 14,  // args: u64 bytes. Returns 0 and the region's u64 device address.
+  return_release = 15,  // args: u64 device address of a region; fire-and-forget.
   first_user = 0x8000,
 };
 

@@ -65,6 +65,17 @@ struct runtime_options {
   // rounded up to a multiple of 256). Threads take them in groups of 8; a
   // call that finds no free group is made at once, blocking.
   std::uint32_t future_slots = 65536;
+  // Whether the host moves large span arguments and file transfers to and
+  // from device memory by DMA. Off (and off with CUDA_LAUNCH_BLOCKING=1,
+  // where a copy would wait for the kernel that waits for it), they travel
+  // through the channel instead, and out_span elements through the return
+  // area below.
+  bool bulk_transfers = true;
+  // Pinned host memory through which typed hostcalls' out_span elements
+  // come back when the host cannot write device memory (no DMA, above):
+  // each such call holds a region the size of its out_spans while it runs.
+  // 0: none (such calls fail with ENOSYS).
+  std::uint64_t return_area_bytes = 1u << 20;
   // Device memory for argv and the environment together (a program's
   // launcher refuses larger ones with a message).
   std::uint64_t max_argument_bytes = 4u << 20;

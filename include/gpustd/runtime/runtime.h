@@ -84,6 +84,8 @@ class runtime {
   friend struct detail::program_access;
   void claim_hostcall(std::uint16_t op, const char* name);
   hostcall_detail::host_services services();
+  // The return area's operations (out_spans without DMA).
+  void register_return_area();
   // Serves H's blocking and asynchronous operations, and its queued calls, with `sh`.
   template <class H>
   void register_typed(std::function<void(request&, std::span<hostcall_detail::lane_site>)> sh, handler_kind kind);
