@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gpustd/gpustd.h>
@@ -19,6 +21,7 @@
 #include "runtime/request_builder.h"
 #include "runtime/runtime_log.h"
 #include "runtime/server.h"
+#include "runtime/work_sharing.h"
 #include "services/console/console_service.h"
 #include "services/console/record_format.h"
 
@@ -257,14 +260,27 @@ BENCHMARK(BM_ServerServesRequests)
 // The host's cost of queued asynchronous calls (hostcall/future_queue.h):
 // every slot holds one future_batch request of 32 lanes x 8 queued
 // bench_add2 calls, as one warp's 8 async_calls send them; one thread
-// serves them all. The arena (16 MiB) is larger than the caches, as the
-// device's writes leave it.
+// serves them all, with range(0) idle server threads helping (their work
+// sharing, src/runtime/work_sharing.h). The arena (16 MiB) is larger than
+// the caches, as the device's writes leave it.
 void BM_ServerServesQueuedCalls(benchmark::State& state) {
   using namespace gpustd::protocol;
   const std::uint32_t slots = 1024, per_lane = future_group_cells, cells = slots * 32 * per_lane;
   gpustd::detail::plain_channel ch(slots, 4, 1u << 20, cells);
   gpustd::detail::runtime_log log(2);
-  gpustd::detail::queued_calls queued(ch.host.futures, ch.host.future_count, log);
+  gpustd::detail::work_sharing sharing;
+  const auto helpers = static_cast<unsigned>(state.range(0));
+  sharing.set_helpers(helpers + 1);
+  gpustd::detail::work_sharing::serving_thread(helpers > 0);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> helper_threads;
+  for (unsigned h = 0; h < helpers; ++h)
+    helper_threads.emplace_back([&] {
+      gpustd::detail::work_sharing::serving_thread(true);
+      while (!stop.load(std::memory_order_relaxed))
+        if (!sharing.help()) __builtin_ia32_pause();
+    });
+  gpustd::detail::queued_calls queued(ch.host.futures, ch.host.future_count, log, &sharing);
   gpustd::hostcall_detail::host_services hs{nullptr, nullptr, 0};
   queued.set(static_cast<std::uint16_t>(bench_add2::op + 1),
              std::make_shared<const gpustd::hostcall_detail::site_handler>(
@@ -300,8 +316,11 @@ void BM_ServerServesQueuedCalls(benchmark::State& state) {
     srv.poll_all();
   }
   state.SetItemsProcessed(state.iterations() * slots * 32 * per_lane);
+  stop.store(true);
+  for (auto& t : helper_threads) t.join();
+  gpustd::detail::work_sharing::serving_thread(false);
 }
-BENCHMARK(BM_ServerServesQueuedCalls)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ServerServesQueuedCalls)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // The host's formatting of one console record, as console_bench's line
 // ("line %u %u\n" / "line {} {}" with two unsigned ints): the per-lane cost
