@@ -126,7 +126,7 @@ struct encoder {
   std::uint64_t pos = 0;  // in the fixed part
   std::uint64_t var;      // next free byte of the variable part
   bool force_inline;
-  const std::uint64_t* regions = nullptr;  // out_spans' regions of the return area (force_inline)
+  const std::uint64_t* regions = nullptr;  // per out_span: its region of the return area, or 0 (by DMA)
   unsigned next_region = 0;
 
   template <class W>
@@ -190,12 +190,16 @@ GPUSTD_INLINE std::int64_t send(std::uint16_t op, bool no_reply, const protocol:
   constexpr unsigned outs = (0u + ... + unsigned(is_out_span<P>::value));
   for (bool force_inline = false;; force_inline = true) {
     returned_regions<outs> regions;
+    // (Not for a fire-and-forget send, an asynchronous call's: its answer
+    // comes later, in its future's cell, so its out_spans need DMA.)
     if constexpr (outs > 0) {
-      std::int64_t err = 0;
-      ((err = err < 0 ? err : regions.reserve(args, force_inline)), ...);
-      if (err < 0) {
-        regions.release_all();
-        return err;
+      if (!no_reply) {
+        std::int64_t err = 0;
+        ((err = err < 0 ? err : regions.reserve(args, force_inline)), ...);
+        if (err < 0) {
+          regions.release_all();
+          return err;
+        }
       }
     }
     std::uint64_t var = 0;
@@ -205,7 +209,10 @@ GPUSTD_INLINE std::int64_t send(std::uint16_t op, bool no_reply, const protocol:
     const std::uint64_t total = var ? start + var : head + fixed;
     alignas(8) unsigned char local[(fixed + 8 > 256 ? fixed + 8 : 256)];
     unsigned char* buf = total <= sizeof local ? local : static_cast<unsigned char*>(std::malloc(total));
-    if (!buf) return -ENOMEM;
+    if (!buf) {
+      regions.release_all();
+      return -ENOMEM;
+    }
     if (header) std::memcpy(buf, header, sizeof *header);
     // Offsets in the wire forms count from the start of the fixed part.
     encoder e{buf + head, 0, start - head, force_inline, outs > 0 ? regions.at : nullptr};
