@@ -94,6 +94,10 @@ TEST(WorkSharing, IdleHelpersRunPartsOfAJob) {
   }, &j);
   ASSERT_FALSE(j.gave_up.load()) << "no helper took the second part";
   EXPECT_NE(j.second_on, std::this_thread::get_id());
+  // (The helper counts its help() after the part is done, which may be
+  // after run() has returned here.)
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (h.ran.load() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   EXPECT_GE(h.ran.load(), 1u);
 }
 
