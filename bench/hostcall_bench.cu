@@ -44,12 +44,17 @@ __global__ void latency(int kind, unsigned lanes, unsigned n, unsigned long long
   if (b) atomicAdd(bad, b);
 }
 
-// kind 0: null, 1: typed blocking
+// kind 0: null, 1: typed blocking, 3: typed blocking with the same
+// arguments in every lane (the host answers the warp in its answer word:
+// no lane reads a status of its own; tells the host's per-lane cost from
+// the device's reads of the answers)
 __global__ void __launch_bounds__(256) calls(int kind, unsigned n, unsigned* bad) {
   unsigned b = 0;
   const int t = static_cast<int>(threadIdx.x);
   if (kind == 0) {
     for (unsigned i = 0; i < n; ++i) b += gpustd::null_call() != 0;
+  } else if (kind == 3) {
+    for (unsigned i = 0; i < n; ++i) b += gpustd::call<add2>(1, static_cast<int>(i)).value_or(-1) != 1 + static_cast<int>(i);
   } else {
     for (unsigned i = 0; i < n; ++i) b += gpustd::call<add2>(t, static_cast<int>(i)).value_or(-1) != t + static_cast<int>(i);
   }
@@ -105,7 +110,7 @@ double median(std::vector<unsigned long long> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* csv_path = argc > 1 ? argv[1] : nullptr;
+  const char* csv_path = argc > 1 && argv[1][0] ? argv[1] : nullptr;  // ("": none)
   cudaDeviceProp prop{};
   CHECK(cudaGetDeviceProperties(&prop, 0));
   gpustd::runtime_options options;
@@ -153,7 +158,7 @@ int main(int argc, char** argv) {
   };
   const double warp_null = rate(0, 1, 32, 4000), warp_typed = rate(1, 1, 32, 4000), warp_async = rate(2, 1, 32, 4000);
   const double full_null = rate(0, full_blocks, 256, 200), full_typed = rate(1, full_blocks, 256, 200),
-               full_async = rate(2, async_blocks, 256, 200);
+               full_async = rate(2, async_blocks, 256, 200), full_same = rate(3, full_blocks, 256, 200);
   unsigned long long* phase = nullptr;
   CHECK(cudaMallocManaged(&phase, 4 * sizeof *phase));
   const unsigned anatomy_n = 4000;
@@ -174,6 +179,8 @@ int main(int argc, char** argv) {
               warp_async, warp_async / warp_typed);
   std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "every resident warp", full_null, full_typed,
               full_typed / full_null, full_async, full_async / full_typed);
+  std::printf("%-46s %10.3f %10.3f %8.2f\n", "every resident warp, same answer in every lane", full_null, full_same,
+              full_same / full_null);
   std::printf("targets: typed/null throughput at full GPU >= 0.9; async x8 per warp >= 4x blocking\n");
   std::printf("(async x8 at full GPU: %u blocks x 256 threads)\n", async_blocks);
   std::printf("\nasync x8, one warp, where the time goes (us per 8 calls, at %d MHz): 7 queued %.2f, "
@@ -187,6 +194,7 @@ int main(int argc, char** argv) {
     std::fprintf(csv, "latency_us_1_lane,%.3f,%.3f,%.3f,\n", null1, typed1, typed1 / null1);
     std::fprintf(csv, "mcalls_one_warp,%.4f,%.4f,%.3f,%.4f\n", warp_null, warp_typed, warp_typed / warp_null, warp_async);
     std::fprintf(csv, "mcalls_full_gpu,%.4f,%.4f,%.3f,%.4f\n", full_null, full_typed, full_typed / full_null, full_async);
+    std::fprintf(csv, "mcalls_full_gpu_same_answer,%.4f,%.4f,%.3f,\n", full_null, full_same, full_same / full_null);
     std::fclose(csv);
   }
   return *bad ? 1 : 0;
