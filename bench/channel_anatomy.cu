@@ -18,6 +18,11 @@
 //                    offset in shared memory read before or after it, as
 //                    three words or one 16-byte load; the SM's cycle
 //                    counter (%clock64) alone and with the same copy
+//   queue            a queued asynchronous call's stores to host memory
+//                    (status and 8 argument bytes a lane): each lane's cell
+//                    its own line, as two stores or one 16-byte store, or
+//                    the lanes' words side by side; and with a release
+//                    doorbell after every 8 (a batch's send)
 #include <cuda/atomic>
 
 #include <array>
@@ -62,6 +67,13 @@ enum probe : int {
   three_loads_then_cycles,
   volatile_loads_then_cycles_32,
   volatile_loads_then_timer,
+  queue_two_stores,
+  queue_one_vector_store,
+  queue_coalesced_stores,
+  queue_two_stores_fence_per_8,
+  queue_coalesced_fence_per_8,
+  get_eight_own_lines,
+  get_eight_side_by_side,
   probes
 };
 const char* const names[probes] = {
@@ -80,6 +92,13 @@ const char* const names[probes] = {
     "clock: 3 shared loads, then %clock64 + check",
     "clock: 3 volatile loads, %clock64, 32-bit count",
     "clock: 3 volatile loads, then timer + check",
+    "queue: 2 x 8 B a lane, each lane its own line",
+    "queue: 1 x 16 B a lane, each lane its own line",
+    "queue: 2 x 8 B a lane, lanes side by side",
+    "queue: own lines, fence.sys + bell per 8",
+    "queue: side by side, fence.sys + bell per 8",
+    "get: 8 status loads a lane, own lines (per 8)",
+    "get: 8 status loads a lane, side by side (per 8)",
 };
 
 struct alignas(16) block_copy {
@@ -206,6 +225,55 @@ __global__ void run(unsigned n, std::uint64_t* dev_word, unsigned char* host_fra
         }
         break;
       }
+      // A queued asynchronous call's stores (hostcall/future_queue.h): its
+      // arguments and its status, to host memory. Cells of 64 B, lane l's
+      // k-th call in cell l * 8 + k (its own line, as now), or statuses and
+      // data words of a warp's k-th calls side by side (256 B each).
+      case queue_two_stores:
+      case queue_two_stores_fence_per_8: {
+        volatile std::uint64_t* cell =
+            reinterpret_cast<std::uint64_t*>(host_frame + 4096 + 64 * (lane * 8 + i % 8));
+        cell[1] = i;
+        cell[0] = i | (1ull << 63);
+        if (which == queue_two_stores_fence_per_8 && i % 8 == 7) {
+          __syncwarp();
+          if (lane == 0) sys_u32(*host_bell).store(i, cuda::memory_order_release);
+          __syncwarp();
+        }
+        break;
+      }
+      case queue_one_vector_store: {
+        auto* cell = reinterpret_cast<std::uint64_t*>(host_frame + 4096 + 64 * (lane * 8 + i % 8));
+        asm volatile("st.global.v2.u64 [%0], {%1, %2};" ::"l"(cell), "l"(i | (1ull << 63)), "l"(std::uint64_t(i))
+                     : "memory");
+        break;
+      }
+      case queue_coalesced_stores:
+      case queue_coalesced_fence_per_8: {
+        volatile std::uint64_t* status = reinterpret_cast<std::uint64_t*>(host_frame + 4096 + 512 * (i % 8));
+        volatile std::uint64_t* data = reinterpret_cast<std::uint64_t*>(host_frame + 8192 + 512 * (i % 8));
+        data[lane] = i;
+        status[lane] = i | (1ull << 63);
+        if (which == queue_coalesced_fence_per_8 && i % 8 == 7) {
+          __syncwarp();
+          if (lane == 0) sys_u32(*host_bell).store(i, cuda::memory_order_release);
+          __syncwarp();
+        }
+        break;
+      }
+      // A first get's read-ahead: the statuses of a lane's 8 calls, with
+      // relaxed system-scope loads issued together.
+      case get_eight_own_lines:
+      case get_eight_side_by_side: {
+        std::uint64_t v[8];
+        for (int k = 0; k < 8; ++k) {
+          const unsigned at = which == get_eight_own_lines ? 64 * (lane * 8 + k) : 512 * k + 8 * lane;
+          v[k] = sys_u64(*reinterpret_cast<std::uint64_t*>(host_frame + 4096 + at)).load(cuda::memory_order_relaxed);
+        }
+        for (int k = 0; k < 8; ++k) acc += v[k];
+        __syncwarp();
+        break;
+      }
     }
   }
   const std::uint64_t t1 = timer();
@@ -236,13 +304,13 @@ int main() {
   CHECK(cudaMalloc(&sink, 64));
   CHECK(cudaMemset(dev_word, 0, 64));
   CHECK(cudaMallocManaged(&ns, probes * sizeof(double)));
-  CHECK(cudaHostAlloc(&host_frame, 4096, cudaHostAllocMapped));
+  CHECK(cudaHostAlloc(&host_frame, 4096 + 32 * 8 * 64, cudaHostAllocMapped));
   CHECK(cudaHostAlloc(&host_bell, 64, cudaHostAllocMapped));
   CHECK(cudaHostAlloc(&host_words, 4096, cudaHostAllocMapped));
   for (int i = 0; i < 512; ++i) host_words[i] = 0;
   std::printf("channel anatomy on %s: ns per operation, one warp\n", prop.name);
   for (int p = 0; p < probes; ++p) {
-    const unsigned n = p >= timer_only ? 200000 : 20000;
+    const unsigned n = p >= timer_only && p < queue_two_stores ? 200000 : 20000;
     kernels[p]<<<1, 32>>>(n / 10, dev_word, host_frame, host_bell, host_words, ns, sink);  // warm-up
     CHECK(cudaDeviceSynchronize());
     kernels[p]<<<1, 32>>>(n, dev_word, host_frame, host_bell, host_words, ns, sink);
