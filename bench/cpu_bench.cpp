@@ -399,17 +399,17 @@ void BM_ConsoleRequest(benchmark::State& state) {
   {  // (the console flushes what it holds when it ends: before its descriptor closes)
     gpustd::detail::runtime_log log(2);
     gpustd::detail::console_service console(o, log);
-    result_cell results[lanes_per_request];
+    gpustd::request_answers results;
     const gpustd::request_builder::origin origin{to_u16(opcode::console), 0xffffffffu, false, 0, 0};
     for (auto _ : state) {
       gpustd::request r;
-      if (const char* why = gpustd::request_builder::build(r, bytes.data(), bytes.size(), origin, results)) {
+      if (const char* why = gpustd::request_builder::build(r, bytes.data(), bytes.size(), origin, &results)) {
         state.SkipWithError(why);
         break;
       }
       console.handle_console(r);
     }
-    if (results[5].status != 14) state.SkipWithError("wrong result");
+    if (results.status[5] != 14) state.SkipWithError("wrong result");
   }
   ::close(o.stdout_fd);
   state.SetItemsProcessed(state.iterations() * lanes_per_request);

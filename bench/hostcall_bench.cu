@@ -157,8 +157,8 @@ int main(int argc, char** argv) {
     return runs[1];
   };
   const double warp_null = rate(0, 1, 32, 4000), warp_typed = rate(1, 1, 32, 4000), warp_async = rate(2, 1, 32, 4000);
-  const double full_null = rate(0, full_blocks, 256, 200), full_typed = rate(1, full_blocks, 256, 200),
-               full_async = rate(2, async_blocks, 256, 200), full_same = rate(3, full_blocks, 256, 200);
+  const double full_null = rate(0, full_blocks, 256, 1000), full_typed = rate(1, full_blocks, 256, 1000),
+               full_async = rate(2, async_blocks, 256, 1000), full_same = rate(3, full_blocks, 256, 1000);
   unsigned long long* phase = nullptr;
   CHECK(cudaMallocManaged(&phase, 4 * sizeof *phase));
   const unsigned anatomy_n = 4000;

@@ -8,7 +8,7 @@ namespace gpustd {
 // What every request has, whatever its cells: where it is, who sent it, and
 // no answer yet.
 void request_builder::start(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
-                            protocol::result_cell* results, unsigned lanes, std::uint32_t stride,
+                            request_answers* results, unsigned lanes, std::uint32_t stride,
                             std::uint32_t packed_args) noexcept {
   r.stream_ = stream;
   r.stream_bytes_ = bytes;
@@ -19,7 +19,7 @@ void request_builder::start(request& r, const unsigned char* stream, std::uint64
   r.block_ = o.block;
   r.warp_ = o.warp;
   r.slot_ = o.slot;
-  r.results_ = results;
+  r.answers_ = results;
   r.has_data_ = false;
   r.data_bytes_ = 0;
   r.answered_ = false;
@@ -31,7 +31,7 @@ void request_builder::start(request& r, const unsigned char* stream, std::uint64
 // A packed request: each lane's arguments, cell_stride bytes, padded to 8;
 // no heads and no payloads.
 const char* request_builder::build_packed(request& r, const unsigned char* stream, std::uint64_t bytes,
-                                          const origin& o, protocol::result_cell* results, unsigned lanes) noexcept {
+                                          const origin& o, request_answers* results, unsigned lanes) noexcept {
   using namespace protocol;
   const std::uint32_t args = o.cell_stride;
   if (args == 0 || args > inline_arg_bytes) return "bad packed argument length";
@@ -42,7 +42,7 @@ const char* request_builder::build_packed(request& r, const unsigned char* strea
 }
 
 const char* request_builder::build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
-                                   protocol::result_cell* results) noexcept {
+                                   request_answers* results) noexcept {
   using namespace protocol;
   if (o.mask == 0) return "request with no lanes";
   const unsigned lanes = static_cast<unsigned>(std::popcount(o.mask));

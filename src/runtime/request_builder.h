@@ -22,14 +22,14 @@ class request_builder {
   // the lanes' answers, once a handler gives one (request::set_result: until
   // then every status reads as 0 and nothing is written there).
   static const char* build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
-                           protocol::result_cell* results) noexcept;
+                           request_answers* results) noexcept;
 
  private:
   static void start(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
-                    protocol::result_cell* results, unsigned lanes, std::uint32_t stride,
+                    request_answers* results, unsigned lanes, std::uint32_t stride,
                     std::uint32_t packed_args) noexcept;
   static const char* build_packed(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
-                                  protocol::result_cell* results, unsigned lanes) noexcept;
+                                  request_answers* results, unsigned lanes) noexcept;
 };
 
 }  // namespace gpustd

@@ -404,21 +404,21 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
       finish(s, f, last_seq, 0);
       return;
     }
-    const std::int64_t first = r.status(0);
+    const request_answers& a = r.answers();
+    const std::int64_t first = a.status[0];
     bool uniform = !r.has_data() && first > answer_lowest_layout && first <= INT32_MAX;
-    for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = r.status(i) == first;
+    for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = a.status[i] == first;
     if (uniform) {
       finish(s, f, last_seq, static_cast<std::int32_t>(first));
       return;
     }
-    // Statuses side by side, then only as many data bytes as some lane has.
+    // Statuses side by side, then only as many data bytes as some lane has
+    // (request_answers is laid out as the answer is: whole parts at once).
     const std::uint32_t data = r.data_bytes();
-    for (unsigned i = 0; i < r.lanes(); ++i) {
-      const std::int64_t st = r.status(i);
-      std::memcpy(f.body + result_status_offset(i), &st, sizeof st);
-      if (data > 8) std::memcpy(f.body + result_data_offset(i), r.results()[i].data, inline_arg_bytes);
-      else if (data) std::memcpy(f.body + result_word_offset(i), r.results()[i].data, 8);
-    }
+    std::memcpy(f.body + result_status_offset(0), a.status, sizeof a.status[0] * r.lanes());
+    if (data > 8) std::memcpy(f.body + result_data_offset(0), a.data, sizeof a.data[0] * r.lanes());
+    else if (data)
+      for (unsigned i = 0; i < r.lanes(); ++i) std::memcpy(f.body + result_word_offset(i), a.data[i], 8);
     finish(s, f, last_seq, data > 8 ? answer_per_lane : data ? answer_per_lane_word : answer_per_lane_status);
     return;
   } else if (r.answered()) {
@@ -449,9 +449,9 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
     return;
   }
   request r;
-  result_cell results[lanes_per_request];
+  request_answers results;
   if (e->kind == handler_kind::polling) {
-    if (const char* why = request_builder::build(r, stream, bytes, o, results)) {
+    if (const char* why = request_builder::build(r, stream, bytes, o, &results)) {
       malformed(h, s, why, c);
       answer_error(s, last_seq, h, status_malformed);
       return;
@@ -468,10 +468,10 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
   // and polling skips busy slots.
   struct job_state {
     request r;
-    result_cell results[lanes_per_request];
+    request_answers results;
   };
   auto job = std::make_shared<job_state>();
-  if (const char* why = request_builder::build(job->r, stream, bytes, o, job->results)) {
+  if (const char* why = request_builder::build(job->r, stream, bytes, o, &job->results)) {
     malformed(h, s, why, c);
     answer_error(s, last_seq, h, status_malformed);
     return;

@@ -35,9 +35,9 @@ struct stream {
 TEST(RequestBuilder, LanesArgsAndPayloadsLineUp) {
   stream s({3, 0, 17});
   request r;
-  result_cell results[32];
+  request_answers results;
   const request_builder::origin o{0x8000, 0b10100010u, false, 5, 2};
-  ASSERT_EQ(request_builder::build(r, s.bytes.data(), s.bytes.size(), o, results), nullptr);
+  ASSERT_EQ(request_builder::build(r, s.bytes.data(), s.bytes.size(), o, &results), nullptr);
   ASSERT_EQ(r.lanes(), 3u);
   EXPECT_EQ(r.lane_of(0), 1u);
   EXPECT_EQ(r.lane_of(1), 5u);
@@ -49,49 +49,49 @@ TEST(RequestBuilder, LanesArgsAndPayloadsLineUp) {
   EXPECT_EQ(static_cast<unsigned char>(r.payload(2)[16]), 16);
   EXPECT_EQ(r.block(), 5u);
   r.set_result(1, -5);
-  EXPECT_EQ(results[1].status, -5);
+  EXPECT_EQ(results.status[1], -5);
 }
 
 TEST(RequestBuilder, RejectsStreamsThatDoNotAddUp) {
   request r;
-  result_cell results[32];
+  request_answers results;
   const request_builder::origin one{0x8000, 1u, false, 0, 0};
   stream s({8});
-  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size() - 8, one, results), nullptr);
-  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size() + 8, one, results), nullptr);
-  EXPECT_NE(request_builder::build(r, s.bytes.data(), 10, one, results), nullptr);
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size() - 8, one, &results), nullptr);
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size() + 8, one, &results), nullptr);
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), 10, one, &results), nullptr);
   const request_builder::origin none{0x8000, 0u, false, 0, 0};
-  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size(), none, results), nullptr);
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size(), none, &results), nullptr);
   const request_builder::origin two{0x8000, 3u, false, 0, 0};
-  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size(), two, results), nullptr);
+  EXPECT_NE(request_builder::build(r, s.bytes.data(), s.bytes.size(), two, &results), nullptr);
 }
 
 TEST(RequestBuilder, CelllessRequestsMustBeEmpty) {
   request r;
-  result_cell results[32];
+  request_answers results;
   request_builder::origin bare{0x8000, 0xffu, false, 0, 0, 0};
-  ASSERT_EQ(request_builder::build(r, nullptr, 0, bare, results), nullptr);
+  ASSERT_EQ(request_builder::build(r, nullptr, 0, bare, &results), nullptr);
   EXPECT_EQ(r.lanes(), 8u);
   EXPECT_EQ(r.args(7).size(), 0u);
   EXPECT_EQ(r.payload(3).size(), 0u);
   EXPECT_EQ(r.arg<std::uint64_t>(2), 0u);
   unsigned char junk[64] = {};
-  EXPECT_NE(request_builder::build(r, junk, 8, bare, results), nullptr);
+  EXPECT_NE(request_builder::build(r, junk, 8, bare, &results), nullptr);
   request_builder::origin odd{0x8000, 1u, false, 0, 0, 12};
-  EXPECT_NE(request_builder::build(r, junk, 12, odd, results), nullptr);
+  EXPECT_NE(request_builder::build(r, junk, 12, odd, &results), nullptr);
 }
 
 // A packed request (layout.h): every lane's arguments, padded to 8, with no
 // heads; the header's cell_stride is their length.
 TEST(RequestBuilder, PackedRequestsGiveEachLaneItsArgumentsAndNoPayload) {
   request r;
-  result_cell results[32];
+  request_answers results;
   std::vector<unsigned char> bytes(3 * 16, 0xee);  // 12 argument bytes a lane, padded to 16
   for (unsigned rank = 0; rank < 3; ++rank)
     for (unsigned i = 0; i < 12; ++i) bytes[rank * 16 + i] = static_cast<unsigned char>(10 * rank + i);
   request_builder::origin o{0x8000, 0b1011u, false, 0, 0, 12};
   o.packed = true;
-  ASSERT_EQ(request_builder::build(r, bytes.data(), bytes.size(), o, results), nullptr);
+  ASSERT_EQ(request_builder::build(r, bytes.data(), bytes.size(), o, &results), nullptr);
   ASSERT_EQ(r.lanes(), 3u);
   EXPECT_EQ(r.lane_of(2), 3u);
   for (unsigned rank = 0; rank < 3; ++rank) {
@@ -106,19 +106,19 @@ TEST(RequestBuilder, PackedRequestsGiveEachLaneItsArgumentsAndNoPayload) {
 
 TEST(RequestBuilder, RejectsPackedRequestsThatDoNotAddUp) {
   request r;
-  result_cell results[32];
+  request_answers results;
   unsigned char junk[2048] = {};
   request_builder::origin o{0x8000, 0b11u, false, 0, 0, 8};
   o.packed = true;
-  EXPECT_EQ(request_builder::build(r, junk, 16, o, results), nullptr);
-  EXPECT_NE(request_builder::build(r, junk, 8, o, results), nullptr);   // short
-  EXPECT_NE(request_builder::build(r, junk, 24, o, results), nullptr);  // long
+  EXPECT_EQ(request_builder::build(r, junk, 16, o, &results), nullptr);
+  EXPECT_NE(request_builder::build(r, junk, 8, o, &results), nullptr);   // short
+  EXPECT_NE(request_builder::build(r, junk, 24, o, &results), nullptr);  // long
   o.cell_stride = 0;  // no arguments: not a packed request
-  EXPECT_NE(request_builder::build(r, junk, 0, o, results), nullptr);
+  EXPECT_NE(request_builder::build(r, junk, 0, o, &results), nullptr);
   o.cell_stride = inline_arg_bytes + 1;  // more than a cell holds
-  EXPECT_NE(request_builder::build(r, junk, 2 * packed_stride(inline_arg_bytes + 1), o, results), nullptr);
+  EXPECT_NE(request_builder::build(r, junk, 2 * packed_stride(inline_arg_bytes + 1), o, &results), nullptr);
   o.cell_stride = 5;  // padded to 8
-  EXPECT_EQ(request_builder::build(r, junk, 16, o, results), nullptr);
+  EXPECT_EQ(request_builder::build(r, junk, 16, o, &results), nullptr);
   EXPECT_EQ(r.args(1).size(), 5u);
 }
 

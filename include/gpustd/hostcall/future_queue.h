@@ -126,16 +126,21 @@ GPUSTD_INLINE std::uint32_t queue_call(const protocol::channel_view& ch, std::ui
   const std::uint32_t cell = next_cell(ch, o);
   if (cell == no_future_cell) return no_future_cell;
   protocol::future_cell& c = ch.futures[cell];
-  // Plain 8-byte stores of the used words, then the status; the request
+  // Plain 8-byte stores of the used words and of the status; the request
   // that sends the call publishes them all (the fence before its doorbell).
+  // (Plain, not atomic: an atomic store is opaque to the compiler, which
+  // then reloads the thread's word from memory for every call.)
   std::uint64_t words[protocol::inline_arg_bytes / 8];
   std::memcpy(words, bytes, n);
   auto* to = reinterpret_cast<std::uint64_t*>(c.data);
   for (std::uint32_t i = 0; i < (n + 7) / 8; ++i) to[i] = words[i];
-  platform::store_relaxed_system(c.status, protocol::queued_status(op, n));
+  c.status = protocol::queued_status(op, n);
   if (o.used() == group_cells) {  // full: sent now, and closed (the next call opens another)
-    word = 0;
     send_cells(ch, o.group(), o.sent(), group_cells);
+    // (Stored after the send, whose atomics make the compiler forget what
+    // memory holds: so that on both paths the word's value is known, and
+    // the next call takes it from a register rather than memory.)
+    word = 0;
   } else {
     word = o.word;
   }

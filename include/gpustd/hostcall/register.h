@@ -296,6 +296,27 @@ GPUSTD_HOST_INLINE int finish_all(typename hostcall_types<H>::storage& st, const
   return err;
 }
 
+// Whether every parameter's host form is its wire form (no strings, no
+// spans): then a lane's arguments are read straight from their bytes.
+template <class... P>
+constexpr bool plain_params(type_list<P...>) {
+  return (std::is_same_v<typename wire_of<P>::type, P> && ...);
+}
+
+// Fills plain parameters' holders from a lane's fixed part, at the offsets
+// the device's encoder put them (compile-time constants).
+template <class... P>
+GPUSTD_HOST_INLINE void read_plain(std::tuple<holder<P>...>& st, const unsigned char* p) {
+  std::size_t pos = 0;
+  std::apply(
+      [&](auto&... h) {
+        ((pos = align_up(pos, alignof(decltype(h.value))), std::memcpy(&h.value, p + pos, sizeof h.value),
+          pos += sizeof h.value),
+         ...);
+      },
+      st);
+}
+
 // Decodes each call's arguments and runs `invoke(site, storage)` for those
 // that decode; answers the others with their error. The calls: `sites`, or
 // when it is empty, the request's lanes (located one by one on the way: this
@@ -311,6 +332,23 @@ void serve_sites(request& r, std::span<lane_site> sites, const host_services& hs
   };
   if (sites.empty()) {
     const bool async = protocol::is_typed_async(r.op());
+    if constexpr (plain_params(typename T::params{}) && T::fixed > 0) {
+      // A blocking call of plain parameters comes packed (layout.h): every
+      // lane's fixed part, at one stride. Read in place: nothing to locate
+      // or to check per lane.
+      if (!async && r.packed_arg_bytes() == T::fixed) {
+        const unsigned char* base = r.packed_base();
+        const std::size_t stride = protocol::packed_stride(static_cast<std::uint32_t>(T::fixed));
+        for (unsigned i = 0; i < r.lanes(); ++i) {
+          typename T::storage st;
+          read_plain(st, base + i * stride);
+          lane_site s;
+          s.rank = i;
+          invoke(s, st);
+        }
+        return;
+      }
+    }
     for (unsigned i = 0; i < r.lanes(); ++i) {
       lane_site s = locate(r, i, async, T::fixed, hs);
       serve(s);

@@ -12,6 +12,17 @@
 
 namespace gpustd {
 
+// Where the server gathers a request's answers before it writes them into
+// the channel: the lanes' statuses side by side, then each lane's 56 data
+// bytes, as a frame's answer lays them out (protocol/layout.h), so that each
+// part is copied there in one piece.
+struct request_answers {
+  std::int64_t status[protocol::lanes_per_request];
+  unsigned char data[protocol::lanes_per_request][protocol::inline_arg_bytes];
+};
+static_assert(offsetof(request_answers, data) == protocol::result_data_offset(0) &&
+              sizeof(request_answers) == protocol::frame_body_bytes);
+
 // One request: the lanes of one warp that called the same operation together.
 // Lanes are addressed by rank (0 .. lanes()-1, in lane order). The server has
 // validated the layout before a handler sees it: every span lies inside the
@@ -37,6 +48,11 @@ class request {
     const auto* c = cell(rank);
     return {reinterpret_cast<const std::byte*>(c->args), c->arg_bytes};
   }
+  // A packed request (protocol/layout.h): every lane's argument bytes (0:
+  // not packed), the lanes' arguments at packed_base() + rank * their
+  // length padded to 8.
+  std::uint32_t packed_arg_bytes() const noexcept { return packed_args_; }
+  const unsigned char* packed_base() const noexcept { return stream_; }
   // The lane's arguments as a T; bytes the device did not send read as zero.
   template <class T>
   T arg(unsigned rank) const noexcept {
@@ -51,28 +67,21 @@ class request {
     return {reinterpret_cast<const std::byte*>(stream_ + payload_offset_[rank]), cell(rank)->payload_bytes};
   }
   // The lane's answer: status (>= 0 success, < 0 -errno) and up to 56 bytes.
+  // (Kept small: typed hostcalls call it once a lane, inlined.)
   void set_result(unsigned rank, std::int64_t status, std::span<const std::byte> data = {}) noexcept {
-    if (!answered_) {  // statuses are 0 until the first answer: written only for requests that get one
-      for (unsigned i = 0; i < lanes_; ++i) results_[i].status = 0;
-      answered_ = true;
-    }
-    results_[rank].status = status;
-    const std::size_t n = data.size() < protocol::inline_arg_bytes ? data.size() : protocol::inline_arg_bytes;
-    if (n) {
-      if (!has_data_) {  // data bytes are zeroed only once some lane has any
-        for (unsigned i = 0; i < lanes_; ++i) std::memset(results_[i].data, 0, sizeof results_[i].data);
-        has_data_ = true;
-      }
-      std::memcpy(results_[rank].data, data.data(), n);
-      if (n > data_bytes_) data_bytes_ = static_cast<std::uint32_t>(n);
-    }
+    if (!answered_) [[unlikely]]
+      begin_answers();
+    answers_->status[rank] = status;
+    if (!data.empty()) [[unlikely]]
+      set_data(rank, data);
   }
-  std::int64_t status(unsigned rank) const noexcept { return answered_ ? results_[rank].status : 0; }
+  std::int64_t status(unsigned rank) const noexcept { return answered_ ? answers_->status[rank] : 0; }
   // Whether any lane's answer carries data bytes.
   bool has_data() const noexcept { return has_data_; }
   // The most data bytes any lane's answer carries.
   std::uint32_t data_bytes() const noexcept { return data_bytes_; }
-  const protocol::result_cell* results() const noexcept { return results_; }
+  // The answers so far (meaningful once answered()).
+  const request_answers& answers() const noexcept { return *answers_; }
 
  private:
   friend class request_builder;
@@ -84,7 +93,22 @@ class request {
   std::uint64_t stream_bytes_ = 0;
   std::uint32_t cell_stride_ = protocol::cell_bytes;
   std::uint32_t packed_args_ = 0;  // a packed request (layout.h): every lane's argument bytes
-  protocol::result_cell* results_ = nullptr;
+  request_answers* answers_ = nullptr;
+  // Statuses are 0 until the first answer: written only for requests that get one.
+  void begin_answers() noexcept {
+    std::memset(answers_->status, 0, sizeof(std::int64_t) * lanes_);
+    answered_ = true;
+  }
+  // Data bytes are zeroed only once some lane has any.
+  void set_data(unsigned rank, std::span<const std::byte> data) noexcept {
+    const std::size_t n = data.size() < protocol::inline_arg_bytes ? data.size() : protocol::inline_arg_bytes;
+    if (!has_data_) {
+      std::memset(answers_->data, 0, sizeof answers_->data[0] * lanes_);
+      has_data_ = true;
+    }
+    std::memcpy(answers_->data[rank], data.data(), n);
+    if (n > data_bytes_) data_bytes_ = static_cast<std::uint32_t>(n);
+  }
   // Filled by request_builder for the request's lanes only (not zeroed first:
   // this object is built for every request).
   std::uint32_t payload_offset_[protocol::lanes_per_request];

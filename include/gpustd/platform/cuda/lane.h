@@ -5,9 +5,11 @@
 
 namespace gpustd::platform {
 
+// (Special registers that never change for a thread are read with plain asm,
+// not volatile, so that the compiler may read them once per function.)
 GPUSTD_INLINE unsigned lane_id() {
   unsigned id;
-  asm volatile("mov.u32 %0, %%laneid;" : "=r"(id));
+  asm("mov.u32 %0, %%laneid;" : "=r"(id));
   return id;
 }
 // Lanes that reached this call together (under independent thread scheduling
@@ -62,19 +64,24 @@ GPUSTD_INLINE std::uint64_t timer_ns() {
 // An index for this warp that is unique among the warps resident on the GPU
 // at this moment: the hardware warp slot (SM id x warp slots per SM + warp id).
 // It stays the same for a warp's lifetime unless the warp is preempted and
-// migrated, which only debuggers and time slicing between contexts do.
+// migrated, which only debuggers and time slicing between contexts do; so
+// it is read with plain asm (the compiler may read it once per function,
+// and then sees that two uses name the same thread_word below).
 GPUSTD_INLINE std::uint32_t resident_warp_index() {
   unsigned sm, nwarp, warp;
-  asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+  asm("mov.u32 %0, %%smid;" : "=r"(sm));
   asm("mov.u32 %0, %%nwarpid;" : "=r"(nwarp));
-  asm volatile("mov.u32 %0, %%warpid;" : "=r"(warp));
+  asm("mov.u32 %0, %%warpid;" : "=r"(warp));
   return sm * nwarp + warp;
 }
 // The calling thread's word of `table` (`count` words, one per thread the
 // GPU can hold resident): no other running thread has it. (`owner` is for
 // the CPU backend.)
+// (The table has a word per thread the GPU holds, so the index is below
+// `count`; the remainder, a long division, is only a guard.)
 GPUSTD_INLINE std::uint32_t& thread_word(std::uint32_t* table, std::uint32_t count, const void*) {
-  return table[(resident_warp_index() * warp_size + lane_id()) % count];
+  const std::uint32_t i = resident_warp_index() * warp_size + lane_id();
+  return table[i < count ? i : i % count];
 }
 GPUSTD_INLINE std::uint32_t block_index() {
   return blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
