@@ -74,6 +74,7 @@ enum probe : int {
   queue_coalesced_fence_per_8,
   get_eight_own_lines,
   get_eight_side_by_side,
+  device_word_store_then_load,
   probes
 };
 const char* const names[probes] = {
@@ -99,6 +100,7 @@ const char* const names[probes] = {
     "queue: side by side, fence.sys + bell per 8",
     "get: 8 status loads a lane, own lines (per 8)",
     "get: 8 status loads a lane, side by side (per 8)",
+    "device word: plain load after own store (chain)",
 };
 
 struct alignas(16) block_copy {
@@ -261,6 +263,16 @@ __global__ void run(unsigned n, std::uint64_t* dev_word, unsigned char* host_fra
         }
         break;
       }
+      // A thread's own state word in device memory (the future queue's),
+      // stored and then loaded again: does the load hit L1?
+      case device_word_store_then_load: {
+        std::uint32_t* w = reinterpret_cast<std::uint32_t*>(dev_word) + lane;
+        std::uint32_t v;
+        asm volatile("ld.global.u32 %0, [%1];" : "=r"(v) : "l"(w) : "memory");
+        asm volatile("st.global.u32 [%0], %1;" ::"l"(w), "r"(v + 1) : "memory");
+        acc += v;
+        break;
+      }
       // A first get's read-ahead: the statuses of a lane's 8 calls, with
       // relaxed system-scope loads issued together.
       case get_eight_own_lines:
@@ -300,9 +312,9 @@ int main() {
   unsigned char* host_frame = nullptr;
   std::uint32_t* host_bell = nullptr;
   std::uint64_t* host_words = nullptr;
-  CHECK(cudaMalloc(&dev_word, 64));
+  CHECK(cudaMalloc(&dev_word, 256));
   CHECK(cudaMalloc(&sink, 64));
-  CHECK(cudaMemset(dev_word, 0, 64));
+  CHECK(cudaMemset(dev_word, 0, 256));
   CHECK(cudaMallocManaged(&ns, probes * sizeof(double)));
   CHECK(cudaHostAlloc(&host_frame, 4096 + 32 * 8 * 64, cudaHostAllocMapped));
   CHECK(cudaHostAlloc(&host_bell, 64, cudaHostAllocMapped));

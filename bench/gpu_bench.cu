@@ -183,21 +183,25 @@ int main(int argc, char** argv) {
     CHECK(cudaFree(ns));
   }
 
-  // Latency: one warp; the median of five runs of 20,000 calls each.
+  // Latency: one warp; the median of five runs of 20,000 calls each. The
+  // runs of the four kinds take turns (floor, 32 lanes, 1 lane, N threads,
+  // then again), so that a drift of the machine's state during the
+  // measurement (clocks, the host's caches) falls on all of them alike.
   const int lat_calls = 20000;
-  auto median = [](auto run) {
-    double v[5];
-    for (double& x : v) x = run();
+  floor_run(1, 32, 2000, 1);  // warm up
+  double lat[4][5];
+  for (int r = 0; r < 5; ++r) {
+    lat[0][r] = floor_run(1, 32, lat_calls, 1) / lat_calls * 1e6;
+    lat[1][r] = gpustd_run(blocking_calls, 1, 32, lat_calls, 1).secs / lat_calls * 1e6;
+    lat[2][r] = gpustd_run(blocking_calls, 1, 1, lat_calls, 1).secs / lat_calls * 1e6;
+    lat[3][r] = gpustd_run(blocking_calls, 1, 32, lat_calls, host_n).secs / lat_calls * 1e6;
+  }
+  auto median5 = [](double* v) {
     std::sort(v, v + 5);
     return v[2];
   };
-  floor_run(1, 32, 2000, 1);  // warm up
-  const double floor_lat = median([&] { return floor_run(1, 32, lat_calls, 1) / lat_calls * 1e6; });
-  const double g_lat = median([&] { return gpustd_run(blocking_calls, 1, 32, lat_calls, 1).secs / lat_calls * 1e6; });
-  const double g_lat_lane =
-      median([&] { return gpustd_run(blocking_calls, 1, 1, lat_calls, 1).secs / lat_calls * 1e6; });
-  const double g_lat_n =
-      median([&] { return gpustd_run(blocking_calls, 1, 32, lat_calls, host_n).secs / lat_calls * 1e6; });
+  const double floor_lat = median5(lat[0]), g_lat = median5(lat[1]), g_lat_lane = median5(lat[2]),
+               g_lat_n = median5(lat[3]);
   std::printf("\n%-44s %10s %10s %8s\n", "latency, one warp (us per call, median of 5)", "floor", "gpustd", "ratio");
   std::printf("%-44s %10.2f %10.2f %8.2f\n", "32 lanes calling (one request)", floor_lat, g_lat, g_lat / floor_lat);
   std::printf("%-44s %10.2f %10.2f %8.2f\n", "1 lane calling", floor_lat, g_lat_lane, g_lat_lane / floor_lat);
