@@ -20,6 +20,9 @@ void queued_calls::set(std::uint16_t async_op, std::shared_ptr<const hostcall_de
   if (async_op < protocol::typed_first) return;
   std::lock_guard lk(m_);
   owned_.push_back(std::make_unique<entry>(entry{std::move(sh), kind}));
+  // (Before the entry is published: a request that finds it sees the flag.
+  // A request already being looked at may still run on its server thread.)
+  if (kind == handler_kind::blocking) any_blocking_.store(true, std::memory_order_release);
   // Release: a server thread that finds the entry (acquire) sees it whole.
   table_[async_op - protocol::typed_first].store(owned_.back().get(), std::memory_order_release);
 }
@@ -42,6 +45,10 @@ std::pair<std::uint32_t, std::uint32_t> queued_calls::cells_of(const request& r,
 }
 
 bool queued_calls::needs_pool(const request& r) const {
+  // Most programs register no blocking hostcall: then the cells are left
+  // for the threads that serve them (each part's own, work_sharing.h)
+  // rather than all fetched here, by one thread, first.
+  if (!any_blocking_.load(std::memory_order_acquire)) return false;
   // The first look at the cells, which the device's writes left out of the
   // caches: ask for all of them at once, before reading any (a warp's batch
   // is up to 256 lines; one after another, each would cost a miss).
@@ -65,6 +72,9 @@ bool queued_calls::needs_pool(const request& r) const {
 }
 
 void queued_calls::serve_cells(request& r, std::uint32_t first, std::uint32_t end) const {
+  // A lane's cells, which the device's writes left out of the caches: asked
+  // for all at once by the thread that serves them.
+  for (std::uint32_t c = first; c < end; ++c) __builtin_prefetch(&cells_[c], 1);
   // Runs of calls of one hostcall (a lane queues up to 8 calls).
   hostcall_detail::lane_site sites[protocol::future_group_cells];
   std::size_t n = 0;

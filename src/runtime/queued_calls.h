@@ -58,6 +58,9 @@ class queued_calls {
   runtime_log& log_;
   work_sharing* sharing_;
   std::unique_ptr<std::atomic<const entry*>[]> table_;
+  // Whether a blocking hostcall was ever registered: until one is, no
+  // request needs the pool, and needs_pool() reads no cell.
+  std::atomic<bool> any_blocking_{false};
   std::mutex m_;
   std::vector<std::unique_ptr<entry>> owned_;  // replaced entries stay: a server thread may hold one
 };
