@@ -104,9 +104,17 @@ __global__ void async_anatomy(unsigned n, unsigned long long* phase, unsigned* b
   if (b) atomicAdd(bad, b);
 }
 
+// Each call and each get through one out-of-line function (one copy of
+// the code, used 8 times, rather than 8 inlined copies).
+__device__ __noinline__ void queue_add2(gpustd::hostcall_future<int>& f, int a, int b) {
+  f = gpustd::async_call<add2>(a, b);
+}
+__device__ __noinline__ int get_add2(gpustd::hostcall_future<int>& f) { return f.get().value_or(-1); }
+
 // The same, step by step (clock64 cycles summed by lane 0): step[k] the
 // k-th async_call (k = 0 takes a group of cells, k = 7 sends the batch),
-// step[8 + k] the k-th get.
+// step[8 + k] the k-th get; inlined, or out of line (above).
+template <bool out_of_line>
 __global__ void async_steps(unsigned n, unsigned long long* step, unsigned* bad) {
   unsigned b = 0;
   const int t = static_cast<int>(threadIdx.x);
@@ -116,47 +124,16 @@ __global__ void async_steps(unsigned n, unsigned long long* step, unsigned* bad)
     long long c = clock64();
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
-      f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
+      if constexpr (out_of_line) queue_add2(f[k], t, static_cast<int>(i) + k);
+      else f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
       const long long d = clock64();
       p[k] += d - c;
       c = d;
     }
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
-      b += f[k].get().value_or(-1) != t + static_cast<int>(i) + k;
-      const long long d = clock64();
-      p[8 + k] += d - c;
-      c = d;
-    }
-  }
-  if (t == 0)
-    for (int k = 0; k < 16; ++k) step[k] = p[k];
-  if (b) atomicAdd(bad, b);
-}
-
-// The same steps, each call and each get through one out-of-line function
-// (one copy of the code, used 8 times, rather than 8 inlined copies).
-__device__ __noinline__ void queue_add2(gpustd::hostcall_future<int>& f, int a, int b) {
-  f = gpustd::async_call<add2>(a, b);
-}
-__device__ __noinline__ int get_add2(gpustd::hostcall_future<int>& f) { return f.get().value_or(-1); }
-__global__ void async_steps_out_of_line(unsigned n, unsigned long long* step, unsigned* bad) {
-  unsigned b = 0;
-  const int t = static_cast<int>(threadIdx.x);
-  unsigned long long p[16] = {};
-  for (unsigned i = 0; i < n; i += 8) {
-    gpustd::hostcall_future<int> f[8];
-    long long c = clock64();
-#pragma unroll
-    for (int k = 0; k < 8; ++k) {
-      queue_add2(f[k], t, static_cast<int>(i) + k);
-      const long long d = clock64();
-      p[k] += d - c;
-      c = d;
-    }
-#pragma unroll
-    for (int k = 0; k < 8; ++k) {
-      b += get_add2(f[k]) != t + static_cast<int>(i) + k;
+      const int v = out_of_line ? get_add2(f[k]) : f[k].get().value_or(-1);
+      b += v != t + static_cast<int>(i) + k;
       const long long d = clock64();
       p[8 + k] += d - c;
       c = d;
@@ -244,7 +221,7 @@ int main(int argc, char** argv) {
   auto us = [&](int k) { return double(phase[k]) / (anatomy_n / 8) / clock_khz * 1e3; };
   unsigned long long* step = nullptr;
   CHECK(cudaMallocManaged(&step, 16 * sizeof *step));
-  async_steps<<<1, 32>>>(anatomy_n, step, bad);
+  async_steps<false><<<1, 32>>>(anatomy_n, step, bad);
   rt.synchronize();
   auto step_us = [&](int k) { return double(step[k]) / (anatomy_n / 8) / clock_khz * 1e3; };
 
@@ -271,7 +248,7 @@ int main(int argc, char** argv) {
   std::printf("; gets");
   for (int k = 8; k < 16; ++k) std::printf(" %.2f", step_us(k));
   std::printf("\n");
-  async_steps_out_of_line<<<1, 32>>>(anatomy_n, step, bad);
+  async_steps<true><<<1, 32>>>(anatomy_n, step, bad);
   rt.synchronize();
   std::printf("out of line (us):   calls");
   for (int k = 0; k < 8; ++k) std::printf(" %.2f", step_us(k));
