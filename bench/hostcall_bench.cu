@@ -76,34 +76,6 @@ __global__ void __launch_bounds__(256) async_calls(int, unsigned n, unsigned* ba
   if (b) atomicAdd(bad, b);
 }
 
-// Where one warp's 8 asynchronous calls spend their time (clock64 cycles,
-// summed by lane 0): phase[0] the 7 queued calls, [1] the 8th (which sends
-// the group), [2] the first get (waits for the host), [3] the other 7 gets.
-__global__ void async_anatomy(unsigned n, unsigned long long* phase, unsigned* bad) {
-  unsigned b = 0;
-  const int t = static_cast<int>(threadIdx.x);
-  unsigned long long p[4] = {};
-  for (unsigned i = 0; i < n; i += 8) {
-    gpustd::hostcall_future<int> f[8];
-    const long long t0 = clock64();
-    for (int k = 0; k < 7; ++k) f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
-    const long long t1 = clock64();
-    f[7] = gpustd::async_call<add2>(t, static_cast<int>(i) + 7);
-    const long long t2 = clock64();
-    b += f[0].get().value_or(-1) != t + static_cast<int>(i);
-    const long long t3 = clock64();
-    for (int k = 1; k < 8; ++k) b += f[k].get().value_or(-1) != t + static_cast<int>(i) + k;
-    const long long t4 = clock64();
-    p[0] += t1 - t0;
-    p[1] += t2 - t1;
-    p[2] += t3 - t2;
-    p[3] += t4 - t3;
-  }
-  if (t == 0)
-    for (int k = 0; k < 4; ++k) phase[k] = p[k];
-  if (b) atomicAdd(bad, b);
-}
-
 // Each call and each get through one out-of-line function (one copy of
 // the code, used 8 times, rather than 8 inlined copies).
 __device__ __noinline__ void queue_add2(gpustd::hostcall_future<int>& f, int a, int b) {
@@ -211,19 +183,22 @@ int main(int argc, char** argv) {
   const auto warp = rates(1, 1, 4000, 3), full = rates(full_blocks, async_blocks, 1000, 5);
   const double warp_null = warp[0], warp_typed = warp[1], warp_async = warp[2];
   const double full_null = full[0], full_typed = full[1], full_async = full[2], full_same = full[3];
-  unsigned long long* phase = nullptr;
-  CHECK(cudaMallocManaged(&phase, 4 * sizeof *phase));
+  // Where one warp's 8 asynchronous calls spend their time, step by step,
+  // inlined and out of line (async_steps); the phases are sums of steps.
   const unsigned anatomy_n = 4000;
-  async_anatomy<<<1, 32>>>(anatomy_n, phase, bad);
-  rt.synchronize();
   int clock_khz = 0;
   CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, 0));
-  auto us = [&](int k) { return double(phase[k]) / (anatomy_n / 8) / clock_khz * 1e3; };
   unsigned long long* step = nullptr;
-  CHECK(cudaMallocManaged(&step, 16 * sizeof *step));
+  CHECK(cudaMallocManaged(&step, 2 * 16 * sizeof *step));
   async_steps<false><<<1, 32>>>(anatomy_n, step, bad);
+  async_steps<true><<<1, 32>>>(anatomy_n, step + 16, bad);
   rt.synchronize();
   auto step_us = [&](int k) { return double(step[k]) / (anatomy_n / 8) / clock_khz * 1e3; };
+  auto steps_us = [&](int from, int to) {
+    double sum = 0;
+    for (int k = from; k < to; ++k) sum += step_us(k);
+    return sum;
+  };
 
   std::printf("typed hostcall benchmark on %s; full GPU = %u blocks x 256 threads (%u warps); %s server threads\n",
               prop.name, full_blocks, full_blocks * 8, argc > 2 ? argv[2] : "default");
@@ -242,19 +217,14 @@ int main(int argc, char** argv) {
   std::printf("(async x8 at full GPU: %u blocks x 256 threads)\n", async_blocks);
   std::printf("\nasync x8, one warp, where the time goes (us per 8 calls, at %d MHz): 7 queued %.2f, "
               "8th (sends) %.2f, first get %.2f, other 7 gets %.2f; total %.2f\n",
-              clock_khz / 1000, us(0), us(1), us(2), us(3), us(0) + us(1) + us(2) + us(3));
-  std::printf("step by step (us): calls");
-  for (int k = 0; k < 8; ++k) std::printf(" %.2f", step_us(k));
-  std::printf("; gets");
-  for (int k = 8; k < 16; ++k) std::printf(" %.2f", step_us(k));
-  std::printf("\n");
-  async_steps<true><<<1, 32>>>(anatomy_n, step, bad);
-  rt.synchronize();
-  std::printf("out of line (us):   calls");
-  for (int k = 0; k < 8; ++k) std::printf(" %.2f", step_us(k));
-  std::printf("; gets");
-  for (int k = 8; k < 16; ++k) std::printf(" %.2f", step_us(k));
-  std::printf("\n");
+              clock_khz / 1000, steps_us(0, 7), step_us(7), step_us(8), steps_us(9, 16), steps_us(0, 16));
+  for (int kind = 0; kind < 2; ++kind) {
+    std::printf(kind == 0 ? "step by step (us): calls" : "out of line (us):   calls");
+    for (int k = 0; k < 8; ++k) std::printf(" %.2f", step_us(16 * kind + k));
+    std::printf("; gets");
+    for (int k = 8; k < 16; ++k) std::printf(" %.2f", step_us(16 * kind + k));
+    std::printf("\n");
+  }
   std::printf("wrong answers: %u\n", *bad);
   if (csv_path) {
     FILE* csv = std::fopen(csv_path, "w");
