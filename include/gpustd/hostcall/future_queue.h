@@ -129,7 +129,7 @@ GPUSTD_INLINE std::uint32_t queue_call(const protocol::channel_view& ch, std::ui
   // Plain 8-byte stores of the used words and of the status; the request
   // that sends the call publishes them all (the fence before its doorbell).
   // (Plain, not atomic: an atomic store is opaque to the compiler, which
-  // then reloads the thread's word from memory for every call.)
+  // must then assume any memory changed, the thread's word among it.)
   std::uint64_t words[protocol::inline_arg_bytes / 8];
   std::memcpy(words, bytes, n);
   auto* to = reinterpret_cast<std::uint64_t*>(c.data);
@@ -138,8 +138,9 @@ GPUSTD_INLINE std::uint32_t queue_call(const protocol::channel_view& ch, std::ui
   if (o.used() == group_cells) {  // full: sent now, and closed (the next call opens another)
     send_cells(ch, o.group(), o.sent(), group_cells);
     // (Stored after the send, whose atomics make the compiler forget what
-    // memory holds: so that on both paths the word's value is known, and
-    // the next call takes it from a register rather than memory.)
+    // memory holds, so that both paths end knowing the word's value. The
+    // two changes together took 7 queued calls from 3.99 to 3.56-3.79 µs
+    // on an H100: most of a queued call's cost is elsewhere.)
     word = 0;
   } else {
     word = o.word;
