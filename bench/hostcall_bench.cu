@@ -1,7 +1,7 @@
 // GPU benchmark of typed hostcalls, in one run, against the null call (the
 // channel's own cost) measured in the same process:
 //
-//   hostcall_bench [csv_path [server_threads]]
+//   hostcall_bench [csv_path [server_threads [future_slots]]]
 //
 // - latency, one warp (32 lanes) and one lane: gpustd::call<add2>(a, b), a
 //   typed call with two scalar arguments, against gpustd::null_call(),
@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop{};
   CHECK(cudaGetDeviceProperties(&prop, 0));
   gpustd::runtime_options options;
-  if (argc > 2) options.server_threads = static_cast<unsigned>(std::atoi(argv[2]));
+  if (argc > 2) options.server_threads = static_cast<unsigned>(std::atoi(argv[2]));  // (0: the default)
+  if (argc > 3) options.future_slots = static_cast<unsigned>(std::atoi(argv[3]));
   gpustd::runtime rt(options);
   rt.register_hostcall<add2>([](int a, int b) { return a + b; });
   unsigned* bad = nullptr;
