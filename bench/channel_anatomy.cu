@@ -232,12 +232,17 @@ __global__ void run(unsigned n, std::uint64_t* dev_word, unsigned char* host_fra
       // k-th call in cell l * 8 + k (its own line, as now), or statuses and
       // data words of a warp's k-th calls side by side (256 B each).
       case queue_two_stores:
-      case queue_two_stores_fence_per_8: {
-        volatile std::uint64_t* cell =
-            reinterpret_cast<std::uint64_t*>(host_frame + 4096 + 64 * (lane * 8 + i % 8));
-        cell[1] = i;
-        cell[0] = i | (1ull << 63);
-        if (which == queue_two_stores_fence_per_8 && i % 8 == 7) {
+      case queue_two_stores_fence_per_8:
+      case queue_coalesced_stores:
+      case queue_coalesced_fence_per_8: {
+        const bool own_lines = which == queue_two_stores || which == queue_two_stores_fence_per_8;
+        unsigned char* cells = host_frame + 4096;
+        volatile std::uint64_t* status = reinterpret_cast<std::uint64_t*>(
+            own_lines ? cells + 64 * (lane * 8 + i % 8) : cells + 512 * (i % 8) + 8 * lane);
+        volatile std::uint64_t* data = own_lines ? status + 1 : status + 512;  // (side by side: 4 KiB on)
+        *data = i;
+        *status = i | (1ull << 63);
+        if ((which == queue_two_stores_fence_per_8 || which == queue_coalesced_fence_per_8) && i % 8 == 7) {
           __syncwarp();
           if (lane == 0) sys_u32(*host_bell).store(i, cuda::memory_order_release);
           __syncwarp();
@@ -248,19 +253,6 @@ __global__ void run(unsigned n, std::uint64_t* dev_word, unsigned char* host_fra
         auto* cell = reinterpret_cast<std::uint64_t*>(host_frame + 4096 + 64 * (lane * 8 + i % 8));
         asm volatile("st.global.v2.u64 [%0], {%1, %2};" ::"l"(cell), "l"(i | (1ull << 63)), "l"(std::uint64_t(i))
                      : "memory");
-        break;
-      }
-      case queue_coalesced_stores:
-      case queue_coalesced_fence_per_8: {
-        volatile std::uint64_t* status = reinterpret_cast<std::uint64_t*>(host_frame + 4096 + 512 * (i % 8));
-        volatile std::uint64_t* data = reinterpret_cast<std::uint64_t*>(host_frame + 8192 + 512 * (i % 8));
-        data[lane] = i;
-        status[lane] = i | (1ull << 63);
-        if (which == queue_coalesced_fence_per_8 && i % 8 == 7) {
-          __syncwarp();
-          if (lane == 0) sys_u32(*host_bell).store(i, cuda::memory_order_release);
-          __syncwarp();
-        }
         break;
       }
       // A thread's own state word in device memory (the future queue's),

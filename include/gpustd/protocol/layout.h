@@ -97,7 +97,7 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
               offsetof(frame_header, total_bytes) == 16 && offsetof(frame_header, block) == 20 &&
               offsetof(frame_header, warp) == 24 && offsetof(frame_header, cell_stride) == 28 &&
               offsetof(frame_header, progress) == 32 && offsetof(frame_header, answer) == 56);
-// Answers with a status per lane (statuses in the body, result_cell below).
+// Answers with a status per lane (statuses in the body, laid out below).
 // Which one the host writes depends on the widest data any lane got, so that
 // the device reads from host memory only bytes that mean something (each
 // byte it reads crosses PCIe; a warp of int results read 2 KB, now 256 B):
@@ -138,11 +138,7 @@ static_assert(sizeof(request_cell) == cell_bytes);
 //   body[0, 256)          i64 status[rank]   >= 0 success, < 0 -errno
 //   body[256, 2048)       data[rank][56]     (answer_per_lane)
 //   body[256, 512)        data[rank][8]      (answer_per_lane_word; the other 48 bytes are zero)
-struct result_cell {
-  std::int64_t status;
-  unsigned char data[inline_arg_bytes];
-};
-static_assert(sizeof(result_cell) == cell_bytes);
+// (The host gathers answers in the same layout: gpustd::request_answers.)
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_status_offset(unsigned rank) { return 8u * rank; }
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_data_offset(unsigned rank) {
   return 8u * lanes_per_request + inline_arg_bytes * rank;
