@@ -279,14 +279,16 @@ BENCHMARK(BM_ServerServesRequests)
     ->Unit(benchmark::kMicrosecond);
 
 // The host's cost of queued asynchronous calls (hostcall/future_queue.h):
-// every slot holds one future_batch request of 32 lanes x 8 queued
-// bench_add2 calls, as one warp's 8 async_calls send them; one thread
+// every slot holds one future_batch request of 32 lanes x range(1) queued
+// bench_add2 calls, as one warp's async_calls send them (8: a full group;
+// 1: one call and a get); one thread
 // serves them all, with range(0) idle server threads helping (their work
 // sharing, src/runtime/work_sharing.h). The arena (16 MiB) is larger than
 // the caches, as the device's writes leave it.
 void BM_ServerServesQueuedCalls(benchmark::State& state) {
   using namespace gpustd::protocol;
-  const std::uint32_t slots = 1024, per_lane = future_group_cells, cells = slots * 32 * per_lane;
+  const std::uint32_t slots = 1024, per_lane = static_cast<std::uint32_t>(state.range(1));
+  const std::uint32_t group = future_group_cells, cells = slots * 32 * group;
   gpustd::detail::plain_channel ch(slots, 4, 1u << 20, cells);
   gpustd::detail::runtime_log log(2);
   gpustd::detail::work_sharing sharing;
@@ -320,7 +322,7 @@ void BM_ServerServesQueuedCalls(benchmark::State& state) {
       frame& f = ch.host.frame_for(s, seq);
       one_frame_request(f, seq, to_u16(opcode::future_batch), frame_no_reply | frame_packed, 0xffffffffu, 8 * 32, 8);
       for (std::uint32_t l = 0; l < 32; ++l) {
-        const future_batch_args a{(s * 32 + l) * per_lane, per_lane};
+        const future_batch_args a{(s * 32 + l) * group, per_lane};
         std::memcpy(f.body + 8 * l, &a, 8);
         for (std::uint32_t k = 0; k < per_lane; ++k) {
           future_cell& c = ch.host.futures[a.first + k];
@@ -341,7 +343,7 @@ void BM_ServerServesQueuedCalls(benchmark::State& state) {
   for (auto& t : helper_threads) t.join();
   gpustd::detail::work_sharing::serving_thread(false);
 }
-BENCHMARK(BM_ServerServesQueuedCalls)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ServerServesQueuedCalls)->Args({0, 8})->Args({1, 8})->Args({0, 1})->Args({1, 1})->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // The host's formatting of one console record, as console_bench's line
 // ("line %u %u\n" / "line {} {}" with two unsigned ints): the per-lane cost

@@ -1,5 +1,6 @@
 #include "queued_calls.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -72,9 +73,6 @@ bool queued_calls::needs_pool(const request& r) const {
 }
 
 void queued_calls::serve_cells(request& r, std::uint32_t first, std::uint32_t end) const {
-  // A lane's cells, which the device's writes left out of the caches: asked
-  // for all at once by the thread that serves them.
-  for (std::uint32_t c = first; c < end; ++c) __builtin_prefetch(&cells_[c], 1);
   // Runs of calls of one hostcall (a lane queues up to 8 calls).
   hostcall_detail::lane_site sites[protocol::future_group_cells];
   std::size_t n = 0;
@@ -121,22 +119,46 @@ void queued_calls::serve(request& r) const {
   struct job {
     const queued_calls* self;
     request* r;
-    lane_cells lanes[protocol::lanes_per_request];
-  } j{this, &r, {}};
+    unsigned lanes, parts;
+    lane_cells cells[protocol::lanes_per_request];
+  } j{this, &r, r.lanes(), 1, {}};
   std::uint32_t calls = 0;
-  for (unsigned i = 0; i < r.lanes(); ++i) {
+  for (unsigned i = 0; i < j.lanes; ++i) {
     const auto [first, end] = cells_of(r, i);
-    j.lanes[i] = {first, end};
+    j.cells[i] = {first, end};
     calls += end - first;
   }
-  auto lane = [](const void* context, unsigned i) {
+  // Part p: lanes [lanes * p / parts, lanes * (p + 1) / parts). Its cells,
+  // which the device's writes left out of the caches, are asked for ahead
+  // of their reads, prefetch_ahead cells ahead (a lane's cells are apart
+  // from the next lane's: one after another, each would cost a miss; all
+  // 256 at once overflow the core's queue of misses and stall it).
+  auto part = [](const void* context, unsigned p) {
     const job& jb = *static_cast<const job*>(context);
-    jb.self->serve_cells(*jb.r, jb.lanes[i].first, jb.lanes[i].end);
+    const unsigned from = jb.lanes * p / jb.parts, to = jb.lanes * (p + 1) / jb.parts;
+    unsigned ahead_lane = from;  // the next cell to prefetch: ahead_cell of lane ahead_lane
+    std::uint32_t ahead_cell = from < to ? jb.cells[from].first : 0, ahead = 0;
+    auto prefetch_until = [&](std::uint32_t wanted) {
+      for (; ahead < wanted && ahead_lane < to; ++ahead) {
+        while (ahead_cell == jb.cells[ahead_lane].end) {
+          if (++ahead_lane == to) return;
+          ahead_cell = jb.cells[ahead_lane].first;
+        }
+        __builtin_prefetch(&jb.self->cells_[ahead_cell++], 1);
+      }
+    };
+    std::uint32_t done = 0;
+    for (unsigned i = from; i < to; ++i) {
+      prefetch_until(done + prefetch_ahead);
+      jb.self->serve_cells(*jb.r, jb.cells[i].first, jb.cells[i].end);
+      done += jb.cells[i].end - jb.cells[i].first;
+    }
   };
-  if (sharing_ && calls >= share_min_calls) {
-    sharing_->run(r.lanes(), lane, &j);
+  if (sharing_ && calls >= 2 * share_part_calls) {
+    j.parts = std::min<unsigned>(j.lanes, calls / share_part_calls);
+    sharing_->run(j.parts, part, &j);
   } else {
-    for (unsigned i = 0; i < r.lanes(); ++i) lane(&j, i);
+    part(&j, 0);
   }
 }
 

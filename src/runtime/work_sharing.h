@@ -4,11 +4,12 @@
 // A batch of queued asynchronous calls (queued_calls.h) holds up to 256
 // calls, 32 lanes x 8; served one after another by the thread that polled
 // it, the last lane's answers came about 10 us after the first lane's on the
-// GPU machine's host (40 ns a call). run() posts such a request's lanes as
-// parts that idle server threads claim one at a time (help()), works on them
-// itself, and returns when all are done: the request finishes before the
-// thread serves the slot's next one, so one device thread's calls still run
-// in the order it sent them, and a part (a lane) runs on one thread, in order.
+// GPU machine's host (40 ns a call). run() posts such a request's lanes, in
+// parts of several lanes (queued_calls::share_part_calls), as parts that idle
+// server threads claim one at a time (help()), works on them itself, and
+// returns when all are done: the request finishes before the thread serves
+// the slot's next one, so one device thread's calls still run in the order
+// it sent them, and a part (whole lanes) runs on one thread, in order.
 //
 // A posted job lives in one of a fixed set of posts (no allocation, nothing
 // freed while a helper may look at it). A post's state is one 64-bit word,
