@@ -10,7 +10,9 @@
 //   (M warp-calls/s; the kinds take turns, median of 5 runs each; the same
 //   for one warp, median of 3);
 // - asynchronous calls, one warp and every resident warp: 8 futures in
-//   flight per warp (async_call x 8, then get x 8) against blocking calls.
+//   flight per warp (async_call x 8, then get x 8) against blocking calls;
+// - at full GPU, how many lanes of a warp reach each async_call together
+//   (the lanes of a warp that split apart send a batch each).
 #include <gpustd/gpustd.h>
 
 #include <algorithm>
@@ -116,6 +118,25 @@ __global__ void async_steps(unsigned n, unsigned long long* step, unsigned* bad)
   if (b) atomicAdd(bad, b);
 }
 
+// The async_calls kernel's loop with a count, at each async_call, of the
+// lanes that reach it together (__activemask): counts[n] += n for a group
+// of n lanes; the first 8 calls (when every warp starts whole) apart from
+// the later ones. Tells whether a warp's calls still go as one request.
+__global__ void __launch_bounds__(256) async_together(unsigned n, unsigned* counts, unsigned* bad) {
+  unsigned b = 0;
+  const int t = static_cast<int>(threadIdx.x);
+  for (unsigned i = 0; i < n; i += 8) {
+    unsigned* c = counts + (i == 0 ? 0 : 33);
+    gpustd::hostcall_future<int> f[8];
+    for (int k = 0; k < 8; ++k) {
+      atomicAdd(&c[__popc(__activemask())], 1u);
+      f[k] = gpustd::async_call<add2>(t, static_cast<int>(i) + k);
+    }
+    for (int k = 0; k < 8; ++k) b += f[k].get().value_or(-1) != t + static_cast<int>(i) + k;
+  }
+  if (b) atomicAdd(bad, b);
+}
+
 double median(std::vector<unsigned long long> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2] / 1e3;
@@ -201,6 +222,28 @@ int main(int argc, char** argv) {
     return sum;
   };
 
+  // How many lanes of a warp call together, async x8 at full GPU.
+  unsigned* together = nullptr;
+  CHECK(cudaMallocManaged(&together, 66 * sizeof *together));
+  for (int i = 0; i < 66; ++i) together[i] = 0;
+  async_together<<<async_blocks, 256>>>(400, together, bad);
+  rt.synchronize();
+  // Of all lanes' calls: the mean size of the group a call was made in, and
+  // the share made by a lane alone (first 8 calls, later ones).
+  auto group_mean = [&](int half) {
+    double lanes = 0, groups = 0;
+    for (int g = 1; g <= 32; ++g) {
+      lanes += together[33 * half + g];
+      groups += double(together[33 * half + g]) / g;
+    }
+    return lanes / groups;
+  };
+  auto alone = [&](int half) {
+    double lanes = 0;
+    for (int g = 1; g <= 32; ++g) lanes += together[33 * half + g];
+    return together[33 * half + 1] / lanes;
+  };
+
   std::printf("typed hostcall benchmark on %s; full GPU = %u blocks x 256 threads (%u warps); %s server threads\n",
               prop.name, full_blocks, full_blocks * 8, argc > 2 ? argv[2] : "default");
   std::printf("\n%-46s %10s %10s %8s %8s\n", "latency (us per call, median)", "null call", "typed", "ratio", "target");
@@ -226,6 +269,9 @@ int main(int argc, char** argv) {
     for (int k = 8; k < 16; ++k) std::printf(" %.2f", step_us(16 * kind + k));
     std::printf("\n");
   }
+  std::printf("\nasync x8 at full GPU, lanes of a warp calling together (__activemask at each async_call): "
+              "first 8 calls %.1f lanes a group (%.0f%% alone), later %.1f (%.0f%% alone)\n",
+              group_mean(0), 100 * alone(0), group_mean(1), 100 * alone(1));
   std::printf("wrong answers: %u\n", *bad);
   if (csv_path) {
     FILE* csv = std::fopen(csv_path, "w");
@@ -235,6 +281,8 @@ int main(int argc, char** argv) {
     std::fprintf(csv, "mcalls_one_warp,%.4f,%.4f,%.3f,%.4f\n", warp_null, warp_typed, warp_typed / warp_null, warp_async);
     std::fprintf(csv, "mcalls_full_gpu,%.4f,%.4f,%.3f,%.4f\n", full_null, full_typed, full_typed / full_null, full_async);
     std::fprintf(csv, "mcalls_full_gpu_same_answer,%.4f,%.4f,%.3f,\n", full_null, full_same, full_same / full_null);
+    std::fprintf(csv, "async_lanes_together_first_8,,,,%.2f\n", group_mean(0));
+    std::fprintf(csv, "async_lanes_together_later,,,,%.2f\n", group_mean(1));
     std::fclose(csv);
   }
   return *bad ? 1 : 0;
