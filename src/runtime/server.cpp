@@ -71,7 +71,10 @@ void server::start(unsigned threads, unsigned spin_us, unsigned max_sleep_us) {
   threads = std::min({threads, channel_.slot_count, max_threads_});
   threads_count_ = threads;
   stopping_.store(false, std::memory_order_relaxed);
-  if (sharing_) sharing_->set_helpers(threads);
+  if (sharing_) {
+    sharing_->set_helpers(threads);
+    sharing_->set_waker([](void* self) { static_cast<server*>(self)->wake_parked(); }, this);
+  }
   for (unsigned t = 0; t < threads; ++t) {
     const std::uint32_t first = static_cast<std::uint32_t>(std::uint64_t(channel_.slot_count) * t / threads);
     const std::uint32_t last = static_cast<std::uint32_t>(std::uint64_t(channel_.slot_count) * (t + 1) / threads);
@@ -118,8 +121,8 @@ void server::serve_loop(unsigned index, std::uint32_t first, std::uint32_t last,
     } else {
       std::unique_lock lk(park_mutex_);
       const std::uint64_t gen = wake_generation_;
-      // (Counted so that work sharing shares only while someone is awake to
-      // help; relaxed: a stale count costs one job's help, not correctness.)
+      // (Counted so that a posted job wakes parked helpers; relaxed: a
+      // wake-up missed by a race costs one job's help, not correctness.)
       if (sharing_) sharing_->parked().fetch_add(1, std::memory_order_relaxed);
       const bool woken = park_cv_.wait_for(lk, std::chrono::milliseconds(100), [&] {
         return wake_generation_ != gen || stopping_.load(std::memory_order_relaxed);

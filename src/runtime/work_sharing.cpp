@@ -41,9 +41,7 @@ unsigned work_sharing::work_on(post& p) {
 
 void work_sharing::run(unsigned parts, body_fn body, const void* context) {
   post* p = nullptr;
-  // (Shared when another server thread is awake to help.)
-  if (on_server_thread && parts > 1 &&
-      helpers_.load(std::memory_order_relaxed) > parked_.load(std::memory_order_relaxed) + 1)
+  if (on_server_thread && parts > 1 && helpers_.load(std::memory_order_relaxed) > 1)
     for (unsigned k = 0; k < count_ && !p; ++k)
       if (!posts_[k].taken.exchange(true, std::memory_order_acq_rel)) p = &posts_[k];
   if (!p) {
@@ -59,6 +57,7 @@ void work_sharing::run(unsigned parts, body_fn body, const void* context) {
   const std::uint64_t generation = (p->word.load(std::memory_order_relaxed) >> 32) + 1;
   p->word.store(generation << 32, std::memory_order_release);
   posted_.fetch_add(1, std::memory_order_relaxed);
+  if (wake_ && parked_.load(std::memory_order_relaxed) != 0) wake_(wake_context_);
   work_on(*p);
   // Every part is claimed; wait for those that helpers still run (acquire:
   // their writes happen before this returns).

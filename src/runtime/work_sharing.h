@@ -46,11 +46,13 @@ class work_sharing {
   static void serving_thread(bool on);
   void set_helpers(unsigned n) noexcept { helpers_.store(n, std::memory_order_relaxed); }
 
-  // The server's count of parked threads. A job is shared only while some
-  // other server thread is awake, and nobody is woken for one: a job is a
-  // few microseconds, and waking a thread (a futex call) took longer than
-  // the job on the GPU machine's host (a batch's first answer came after
-  // 49 us instead of 11).
+  // Set by the server: wakes helpers that sleep (called when a job is posted
+  // and some may; null: none do).
+  void set_waker(void (*wake)(void*), void* context) noexcept {
+    wake_ = wake;
+    wake_context_ = context;
+  }
+  // The server's count of parked threads (a post wakes them when non-zero).
   std::atomic<unsigned>& parked() noexcept { return parked_; }
 
  private:
@@ -71,7 +73,9 @@ class work_sharing {
   unsigned count_;
   std::atomic<unsigned> posted_{0};   // jobs posted now (relaxed: a hint for wanted())
   std::atomic<unsigned> helpers_{0};  // server threads that may help
-  std::atomic<unsigned> parked_{0};  // (relaxed: a hint; a parked thread only misses a job)
+  std::atomic<unsigned> parked_{0};
+  void (*wake_)(void*) = nullptr;
+  void* wake_context_ = nullptr;
 };
 
 }  // namespace gpustd::detail
