@@ -122,6 +122,9 @@ struct measured {
   double secs;
   unsigned long long requests;
 };
+// Over every gpustd run: frames the host saw before all their stores had
+// landed (sealed frames, docs/design.md), and frames served.
+unsigned long long not_yet_whole_total = 0, frames_total = 0;
 
 measured gpustd_run(void (*kernel)(int, unsigned*), int blocks, int threads, int calls, int host_threads) {
   gpustd::runtime_options o;
@@ -132,7 +135,8 @@ measured gpustd_run(void (*kernel)(int, unsigned*), int blocks, int threads, int
   CHECK(cudaMemset(bad, 0, 4));
   kernel<<<1, 32>>>(10, bad);  // warm up (and wake the server threads)
   rt.synchronize();
-  const auto before = rt.stats().requests;
+  const gpustd::runtime_stats st0 = rt.stats();
+  const auto before = st0.requests;
   const auto t0 = std::chrono::steady_clock::now();
   kernel<<<blocks, threads>>>(calls, bad);
   CHECK(cudaGetLastError());
@@ -142,7 +146,10 @@ measured gpustd_run(void (*kernel)(int, unsigned*), int blocks, int threads, int
   CHECK(cudaMemcpy(&hbad, bad, 4, cudaMemcpyDeviceToHost));
   CHECK(cudaFree(bad));
   if (hbad) std::printf("GPUSTD ERROR: %u calls failed\n", hbad);
-  return {secs, rt.stats().requests - before};
+  const gpustd::runtime_stats st1 = rt.stats();
+  not_yet_whole_total += st1.frames_not_yet_whole - st0.frames_not_yet_whole;
+  frames_total += st1.frames - st0.frames;
+  return {secs, st1.requests - before};
 }
 
 }  // namespace
@@ -244,6 +251,8 @@ int main(int argc, char** argv) {
                      warps, ht, f, g, g / f, warps, ht, f, gf, gf / g);
     }
   }
+  std::printf("\nframes the host looked at before all their stores had landed (sealed, looked at again): %llu of %llu\n",
+              not_yet_whole_total, frames_total);
   if (csv) std::fclose(csv);
   return 0;
 }

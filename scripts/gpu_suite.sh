@@ -31,6 +31,7 @@ status=0
 (cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
 $build/bench/channel_anatomy > "$out/channel_anatomy.txt" 2>&1 || status=1
+$build/bench/pingpong_variants > "$out/pingpong_variants.txt" 2>&1 || status=1
 skip=",${SKIP_BENCH:-},"
 [[ $skip == *,console,* ]] || $build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
 [[ $skip == *,hostcall,* ]] || $build/bench/hostcall_bench "$out/hostcall_bench.csv" > "$out/hostcall_bench.txt" 2>&1 || status=1
@@ -50,6 +51,8 @@ echo "== benchmark =="
 cat "$out/gpu_bench.txt"
 echo "== channel anatomy (primitives, no runtime) =="
 cat "$out/channel_anatomy.txt"
+echo "== ping-pong variants (no runtime) =="
+cat "$out/pingpong_variants.txt"
 echo "== console benchmark =="
 cat "$out/console_bench.txt" 2>/dev/null
 echo "== typed hostcall benchmark =="

@@ -197,6 +197,7 @@ runtime::runtime(const runtime_options& options) {
       impl_->srv.set_tracer(impl_->trace.get());
     }
     impl_->srv.set_sharing(&impl_->sharing);
+    impl_->srv.set_frame_wait(std::chrono::microseconds(impl_->options.frame_wait_us));
     impl_->srv.start(impl_->options.server_threads, impl_->options.spin_us, impl_->options.max_sleep_us);
     impl_->memory->publish();
   } catch (...) {

@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "gpustd/protocol/seal.h"
 #include "gpustd/protocol/status.h"
 #include "request_builder.h"
 #include "thread_signals.h"
@@ -34,6 +35,10 @@ struct server::assembly {
   std::uint64_t received = 0;
   bool assembling = false;
   bool discarding = false;  // the request is over max_request_bytes: consume, then refuse
+  // A frame seen not yet whole (consume): which one, and since when (steady
+  // clock, ns). Written only then, so that serving touches no more memory.
+  std::uint32_t waiting_seq = 0;
+  std::int64_t waiting_since = 0;
 };
 
 // The frame is consumed: the device may read the answer, and (once the
@@ -251,6 +256,7 @@ runtime_stats server::stats() const {
     r.requests += counters_[i].requests.load(std::memory_order_relaxed);
     r.frames += counters_[i].frames.load(std::memory_order_relaxed);
     r.errors += counters_[i].errors.load(std::memory_order_relaxed);
+    r.frames_not_yet_whole += counters_[i].not_yet_whole.load(std::memory_order_relaxed);
   }
   return r;
 }
@@ -289,10 +295,33 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   body_hint_[s] = static_cast<std::uint16_t>(body);
   assembly& st = assembly_[s];
 
+  // The frame is whole when its header is this frame's and, sealed, when its
+  // seal matches the words read (protocol/seal.h). Until then its stores are
+  // still on their way: it is looked at again, for up to frame_wait_, after
+  // which it is malformed.
+  if (h.seq != seq || ((h.flags & frame_sealed) && seal_of(h, f.body, h.body_bytes) != h.seal)) [[unlikely]] {
+    counters::bump(c.not_yet_whole);
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (st.waiting_seq != seq || st.waiting_since == 0) {
+      st.waiting_seq = seq;
+      st.waiting_since = now;
+      return false;
+    }
+    if (now - st.waiting_since < frame_wait_ns_) return false;
+    st.waiting_since = 0;
+    counters::bump(c.frames);
+    st.assembling = false;
+    release_assembly(s);
+    malformed(h, s, h.seq != seq ? "frame sequence number out of order" : "sealed frame whose seal never matched", c);
+    answer_error(s, seq, h, status_malformed);
+    return true;
+  }
+  std::atomic_thread_fence(std::memory_order_acquire);  // what was read whole stays so (free on x86)
+
   const bool first = h.flags & frame_first, last = h.flags & frame_last;
   const char* bad = nullptr;
-  if (h.seq != seq) bad = "frame sequence number out of order";
-  else if (h.body_bytes > frame_body_bytes) bad = "frame body longer than a frame";
+  if (h.body_bytes > frame_body_bytes) bad = "frame body longer than a frame";
   else if (!first && !st.assembling) bad = "continuation frame without a first frame";
   const bool reassemble = !bad && first && !(last && h.body_bytes == h.total_bytes) &&
                           h.total_bytes <= channel_.max_request_bytes && h.total_bytes >= h.body_bytes;

@@ -7,6 +7,7 @@
 // error status (and one log line), never a crash.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <cstdint>
@@ -39,6 +40,11 @@ class server {
   // Threads with no work of their own help with jobs posted here (null:
   // none). Before start().
   void set_sharing(work_sharing* w) noexcept { sharing_ = w; }
+  // How long a published frame may take to arrive whole (a sealed frame's
+  // stores, protocol/seal.h) before it is answered EPROTO. Before start().
+  void set_frame_wait(std::chrono::microseconds t) noexcept {
+    frame_wait_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(t).count();
+  }
 
   // Starts `threads` polling threads (0: none; the owner then calls poll()).
   void start(unsigned threads, unsigned spin_us, unsigned max_sleep_us);
@@ -47,7 +53,7 @@ class server {
   // Counters, one set per thread that serves (no shared cache line, no
   // locked instruction on the hot path).
   struct alignas(64) counters {
-    std::atomic<std::uint64_t> requests{0}, frames{0}, errors{0};
+    std::atomic<std::uint64_t> requests{0}, frames{0}, errors{0}, not_yet_whole{0};
     static void bump(std::atomic<std::uint64_t>& n) { n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   };
 
@@ -65,7 +71,8 @@ class server {
 
  private:
   struct assembly;
-  // false: the frame must wait (no reassembly budget yet); nothing was consumed.
+  // false: the frame must wait (no reassembly budget yet, or it has not all
+  // arrived); nothing was consumed.
   bool consume(std::uint32_t slot, std::uint32_t seq, counters& c);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
@@ -105,6 +112,7 @@ class server {
   // Cold: reassembly of multi-frame requests, per slot.
   std::unique_ptr<assembly[]> assembly_;
   std::uint64_t reassembly_budget_;
+  std::int64_t frame_wait_ns_ = 20'000'000;
   std::atomic<std::uint64_t> reassembly_bytes_{0};  // charged now, all slots (acq_rel updates)
   // [0]: poll_all(); [1 + t]: thread t; [1 + max]: the pool (errors only).
   // requests and frames have one writer each; errors are added atomically.

@@ -72,6 +72,7 @@ void start() {
   o.stdin_fd = null_in;
   o.max_open_files = 32;
   o.spin_us = 100000;  // the harness waits on every frame: keep polling
+  o.frame_wait_us = 200;  // a fuzzed sealed frame never matches: answer it soon
   o.sandbox.enabled = true;  // file requests stay in a scratch directory
   o.sandbox.write_dirs = {dir};
   o.sandbox.max_bytes_written = 8 << 20;

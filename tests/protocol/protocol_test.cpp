@@ -38,6 +38,7 @@ struct bench {
                  std::uint64_t budget = 1ull << 30)
       : ch(slots, frames, max), log(log_fd), srv(ch.host, table, pool, log, budget) {
     cpu_channel = ch.view;
+    srv.set_frame_wait(std::chrono::milliseconds(1));  // frames that never arrive whole: malformed soon
     table.set(op_echo, [](request& r) {
       for (unsigned i = 0; i < r.lanes(); ++i) {
         auto p = r.payload(i);
@@ -153,6 +154,58 @@ TEST(Protocol, ArgumentsWithoutAPayloadTravelPacked) {
   EXPECT_EQ(sent, 0x1122334455667788ull);
   b.srv.poll_all();
   EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0x1122334455667788ull}));
+}
+
+// A self-contained request is published without a fence (on a GPU), so the
+// host may see its doorbell before its words: it is served only once its
+// seal matches what the host reads.
+TEST(Protocol, SelfContainedRequestsAreSealedAndServedOnlyWhenWhole) {
+  bench b(1, 4);
+  auto send = [](std::uint64_t v, bool self_contained) {
+    lane_request rq;
+    rq.op = op_count;
+    rq.no_reply = true;
+    rq.args = &v;
+    rq.arg_bytes = sizeof v;
+    rq.self_contained = self_contained;
+    ASSERT_EQ(hostcall(rq), 0);
+  };
+  send(0x1122334455667788ull, true);
+  frame& f = b.ch.host.frame_for(0, 1);
+  ASSERT_TRUE(f.header.flags & frame_sealed);
+  EXPECT_TRUE(f.header.flags & frame_packed);
+  EXPECT_EQ(f.header.seal, seal_of(f.header, f.body, f.header.body_bytes));
+
+  // The argument has not landed yet: the host must wait for it.
+  std::uint64_t arg;
+  std::memcpy(&arg, f.body, 8);
+  const std::uint64_t stale = 0xdeadbeefull;
+  std::memcpy(f.body, &stale, 8);
+  for (int i = 0; i < 3; ++i) b.srv.poll_all();
+  EXPECT_EQ(b.counted.load(), 0u) << "served before its words arrived";
+  EXPECT_FALSE(b.srv.drained());
+  EXPECT_EQ(answer_seq(f.header.answer), 0u);
+  std::memcpy(f.body, &arg, 8);  // now it has
+  b.srv.poll_all();
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0x1122334455667788ull}));
+
+  // Nor is a frame served whose header is still the previous use's.
+  send(7, true);
+  frame& g = b.ch.host.frame_for(0, 2);
+  g.header.seq = 2 - 4;  // (the frame's previous sequence number)
+  for (int i = 0; i < 3; ++i) b.srv.poll_all();
+  EXPECT_EQ(b.counted.load(), 1u);
+  g.header.seq = 2;
+  b.srv.poll_all();
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0x1122334455667788ull, 7}));
+  EXPECT_EQ(b.srv.stats().frames_not_yet_whole, 6u);  // each look at a frame not yet whole
+
+  // A request that may make the host read other memory keeps the fence.
+  send(8, false);
+  EXPECT_FALSE(b.ch.host.frame_for(0, 3).header.flags & frame_sealed);
+  b.srv.poll_all();
+  EXPECT_EQ(b.counted.load(), 3u);
+  EXPECT_TRUE(b.srv.drained());
 }
 
 TEST(Protocol, WriterWaitsWhenTheWindowIsFull) {
@@ -290,7 +343,10 @@ std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
   fr.header.cell_stride = f.cell_stride;
   std::memcpy(fr.body, f.cells, sizeof f.cells);
   std::atomic_ref<std::uint32_t>(b.ch.doorbells[0]).store(at, std::memory_order_release);
-  b.srv.poll_all();
+  // (A frame not yet whole is looked at again until the frame wait is over.)
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do b.srv.poll_all();
+  while (answer_seq(fr.header.answer) != at && std::chrono::steady_clock::now() < until);
   EXPECT_EQ(answer_seq(fr.header.answer), at) << "the frame must be released whatever it held";
   if (answer_status(fr.header.answer) > answer_lowest_layout) return answer_status(fr.header.answer);
   std::int64_t status;
@@ -356,13 +412,17 @@ TEST(Protocol, MalformedFramesGetErrorsAndServingGoesOn) {
     odd_stride.cell_stride = 12;
     EXPECT_EQ(next(odd_stride), status_malformed);
 
+    raw_frame bad_seal;  // sealed, and its seal (never written) does not match
+    bad_seal.flags |= frame_sealed;
+    EXPECT_EQ(next(bad_seal), status_malformed);
+
     raw_frame unknown;
     unknown.op = 0x7777;
     EXPECT_EQ(next(unknown), status_unknown_op);
 
     EXPECT_EQ(next(good), 0) << "the server must keep serving";
     EXPECT_TRUE(b.srv.drained());
-    EXPECT_GE(b.srv.stats().errors, 9u);
+    EXPECT_GE(b.srv.stats().errors, 10u);
   }
   std::string log;
   char buf[4096];
@@ -371,6 +431,7 @@ TEST(Protocol, MalformedFramesGetErrorsAndServingGoesOn) {
   ::close(log_fd);
   ::unlink(name);
   EXPECT_NE(log.find("frame sequence number out of order"), std::string::npos) << log;
+  EXPECT_NE(log.find("sealed frame whose seal never matched"), std::string::npos) << log;
   EXPECT_NE(log.find("unknown operation 30583"), std::string::npos) << log;
   EXPECT_NE(log.find("over the limit"), std::string::npos) << log;
 }

@@ -12,6 +12,7 @@ namespace gpustd {
 GPUSTD_INLINE int null_call() {
   protocol::lane_request rq;
   rq.op = protocol::to_u16(protocol::opcode::null_call);
+  rq.self_contained = true;
   return static_cast<int>(protocol::hostcall(rq));
 }
 
@@ -20,6 +21,7 @@ GPUSTD_INLINE int null_send() {
   protocol::lane_request rq;
   rq.op = protocol::to_u16(protocol::opcode::null_call);
   rq.no_reply = true;
+  rq.self_contained = true;
   return static_cast<int>(protocol::hostcall(rq));
 }
 

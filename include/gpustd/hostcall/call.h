@@ -220,6 +220,11 @@ GPUSTD_INLINE std::int64_t send(std::uint16_t op, bool no_reply, const protocol:
     protocol::lane_request rq;
     rq.op = op;
     rq.no_reply = no_reply;
+    // Values only (no span, no string) and no future: the host reads nothing
+    // but the request, which can then be sealed rather than fenced
+    // (protocol/seal.h). An asynchronous call's future cell is memory the
+    // device wrote before, so it keeps the fence.
+    rq.self_contained = !maybe_var && outs == 0 && header == nullptr;
     // Inline when it fits: every lane writes its own cell at once, while a
     // payload in a thread's local memory is copied by that lane alone, one
     // lane after another.

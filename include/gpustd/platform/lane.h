@@ -8,6 +8,7 @@
 //   sync_warp(mask)           barrier (with memory ordering) among mask
 //   match_any(mask, v)        lanes of mask holding the same v as the caller
 //   max_of(mask, v)           the largest v among the lanes of mask
+//   xor_of(mask, v)           the XOR of v (64-bit) over the lanes of mask
 //   exclusive_sum(mask, v, t) sum of v over lanes of mask below the caller
 //                             (t: over all of mask)
 //   readable_by_warp(p)       whether other lanes may read *p (not a stack)

@@ -30,6 +30,8 @@
 //   write body, header (release)
 //   doorbells[slot] = seq  (release, system) sees doorbell >= seq (acquire)
 //                                            reads header and body;
+//   (a sealed frame, protocol/seal.h: no     (a sealed frame is served once
+//    release; the header carries a seal)      its seal matches what it read)
 //                                            on the last frame of a blocking
 //                                            request, unless every lane gets
 //                                            the same status, writes each
@@ -59,6 +61,7 @@ enum frame_flags : std::uint16_t {
   frame_last = 1u << 1,      // last frame of a request
   frame_no_reply = 1u << 2,  // fire-and-forget: the device does not wait
   frame_packed = 1u << 3,    // cells without heads: cell_stride is every lane's argument bytes
+  frame_sealed = 1u << 4,    // published without a fence: whole once `seal` matches (protocol/seal.h)
 };
 
 struct alignas(64) frame_header {
@@ -80,7 +83,11 @@ struct alignas(64) frame_header {
   // rather than in an array of its own: the device already holds the ring's
   // address, so reading it costs no register.)
   std::uint32_t progress;
-  std::uint32_t reserved[5];
+  std::uint32_t reserved0;
+  // device, with frame_sealed: what protocol/seal.h computes over the first
+  // 32 bytes of this header and the frame's body.
+  std::uint64_t seal;
+  std::uint32_t reserved[2];
   // host: written once the frame is consumed (and, on the last frame of a
   // blocking request, answered), in one 8-byte store:
   //   bits 0..31   the frame's seq ("done")
@@ -96,7 +103,8 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
               offsetof(frame_header, mask) == 8 && offsetof(frame_header, body_bytes) == 12 &&
               offsetof(frame_header, total_bytes) == 16 && offsetof(frame_header, block) == 20 &&
               offsetof(frame_header, warp) == 24 && offsetof(frame_header, cell_stride) == 28 &&
-              offsetof(frame_header, progress) == 32 && offsetof(frame_header, answer) == 56);
+              offsetof(frame_header, progress) == 32 && offsetof(frame_header, seal) == 40 &&
+              offsetof(frame_header, answer) == 56);
 // Answers with a status per lane (statuses in the body, laid out below).
 // Which one the host writes depends on the widest data any lane got, so that
 // the device reads from host memory only bytes that mean something (each

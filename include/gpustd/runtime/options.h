@@ -92,6 +92,11 @@ struct runtime_options {
   // starts to sleep (microseconds); its sleeps then double up to max_sleep_us.
   unsigned spin_us = 2000;
   unsigned max_sleep_us = 1000;
+  // How long the host waits for the stores of a request published without a
+  // fence (a sealed frame: docs/design.md) to arrive before it answers the
+  // request EPROTO as malformed (microseconds). They take about a
+  // microsecond; only a kernel that writes a frame wrong ever waits this long.
+  unsigned frame_wait_us = 20000;
 };
 
 }  // namespace gpustd

@@ -37,6 +37,9 @@ struct runtime_stats {
   std::uint64_t requests = 0;       // requests dispatched
   std::uint64_t frames = 0;         // frames consumed
   std::uint64_t errors = 0;         // requests answered with an error by the runtime itself
+  // Times a published frame was looked at before all its stores had landed
+  // (a sealed frame, docs/design.md): each is looked at again.
+  std::uint64_t frames_not_yet_whole = 0;
 };
 
 class runtime {

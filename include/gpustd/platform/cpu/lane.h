@@ -51,6 +51,14 @@ inline std::uint32_t max_of(std::uint32_t mask, std::uint32_t v) {
     if (((mask >> l) & 1u) && all[l] > m) m = static_cast<std::uint32_t>(all[l]);
   return m;
 }
+inline std::uint64_t xor_of(std::uint32_t mask, std::uint64_t v) {
+  std::uint64_t all[32];
+  cpu::collective(mask, v, all);
+  std::uint64_t x = 0;
+  for (unsigned l = 0; l < 32; ++l)
+    if ((mask >> l) & 1u) x ^= all[l];
+  return x;
+}
 inline std::uint64_t exclusive_sum(std::uint32_t mask, std::uint64_t v, std::uint64_t& total) {
   std::uint64_t all[32];
   cpu::collective(mask, v, all);

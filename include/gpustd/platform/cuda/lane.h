@@ -25,6 +25,11 @@ GPUSTD_INLINE std::uint64_t broadcast(std::uint32_t mask, std::uint64_t v, unsig
 GPUSTD_INLINE void sync_warp(std::uint32_t mask) { __syncwarp(mask); }
 GPUSTD_INLINE std::uint32_t match_any(std::uint32_t mask, std::uint32_t v) { return __match_any_sync(mask, v); }
 GPUSTD_INLINE std::uint32_t max_of(std::uint32_t mask, std::uint32_t v) { return __reduce_max_sync(mask, v); }
+GPUSTD_INLINE std::uint64_t xor_of(std::uint32_t mask, std::uint64_t v) {
+  const std::uint32_t lo = __reduce_xor_sync(mask, static_cast<std::uint32_t>(v));
+  const std::uint32_t hi = __reduce_xor_sync(mask, static_cast<std::uint32_t>(v >> 32));
+  return std::uint64_t(lo) | (std::uint64_t(hi) << 32);
+}
 // Sum of v over the lanes of mask below the caller; `total` gets the sum over
 // all of mask.
 GPUSTD_INLINE std::uint64_t exclusive_sum(std::uint32_t mask, std::uint64_t v, std::uint64_t& total) {
