@@ -31,20 +31,9 @@
 #include <cstdio>
 
 #include "cuda_check.h"
+#include "device_clock.h"
 
 namespace {
-
-__device__ __forceinline__ std::uint64_t cycles() {
-  std::uint64_t c;
-  asm volatile("mov.u64 %0, %%clock64;" : "=l"(c));
-  return c;
-}
-
-__device__ __forceinline__ std::uint64_t timer() {
-  std::uint64_t t;
-  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-  return t;
-}
 
 using sys_u64 = cuda::atomic_ref<std::uint64_t, cuda::thread_scope_system>;
 using sys_u32 = cuda::atomic_ref<std::uint32_t, cuda::thread_scope_system>;

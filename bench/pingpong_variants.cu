@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 #include "cuda_check.h"
+#include "device_clock.h"
 
 namespace {
 struct alignas(128) line { unsigned v; unsigned pad[31]; };
@@ -35,16 +36,6 @@ __device__ __forceinline__ unsigned ld_relaxed(const unsigned* p) {
   unsigned v;
   asm volatile("ld.relaxed.sys.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
   return v;
-}
-__device__ __forceinline__ std::uint64_t cycles() {
-  std::uint64_t c;
-  asm volatile("mov.u64 %0, %%clock64;" : "=l"(c));
-  return c;
-}
-__device__ __forceinline__ std::uint64_t timer() {
-  std::uint64_t t;
-  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-  return t;
 }
 __device__ __forceinline__ void spin(unsigned cyc) {
   const std::uint64_t t0 = cycles();
