@@ -338,7 +338,8 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
       return true;
     }
   }
-  std::atomic_thread_fence(std::memory_order_acquire);  // what was read whole stays so (free on x86)
+  // (Whole, it stays so: the device writes the frame again only after the
+  // host has answered it or moved its progress word past it.)
 
   const bool first = h.flags & frame_first, last = h.flags & frame_last;
   const char* bad = nullptr;
