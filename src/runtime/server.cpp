@@ -339,7 +339,8 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     }
   }
   // (Whole, it stays so: the device writes the frame again only after the
-  // host has answered it or moved its progress word past it.)
+  // host has answered it or moved its progress word past it. The seal's
+  // loads are acquires, so later reads of the body come after them.)
 
   const bool first = h.flags & frame_first, last = h.flags & frame_last;
   const char* bad = nullptr;

@@ -68,8 +68,11 @@ inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, s
   for (std::uint32_t p = 0; p < seal_header_words; ++p) seal ^= seal_mix(head[p], p);
   const std::uint32_t words = (body_bytes < frame_body_bytes ? body_bytes : frame_body_bytes) / 8;
   const auto* w = reinterpret_cast<const std::uint64_t*>(body);
-  for (std::uint32_t k = 0; k < words; ++k)  // (the device may still be writing: one relaxed load each)
-    seal ^= seal_mix(__atomic_load_n(w + k, __ATOMIC_RELAXED), seal_header_words + k);
+  // One atomic load a word (the device may still be writing), acquire so
+  // that the handler's later reads of the body come after these on any host
+  // (free on x86; on an Arm host, what a fence after the check would cost).
+  for (std::uint32_t k = 0; k < words; ++k)
+    seal ^= seal_mix(__atomic_load_n(w + k, __ATOMIC_ACQUIRE), seal_header_words + k);
   return seal;
 }
 
