@@ -14,6 +14,7 @@
 #include <gpustd/gpustd.h>
 
 #include "gpustd/protocol/opcodes.h"
+#include "gpustd/protocol/seal.h"
 #include "runtime/blocking_pool.h"
 #include "runtime/channel_memory.h"
 #include "runtime/handler_table.h"
@@ -262,6 +263,10 @@ void BM_ServerServesRequests(benchmark::State& state) {
           if (!packed) std::memcpy(f.body + l * stride, &head, 8);
           std::memcpy(f.body + l * stride + (packed ? 0 : 8), ab, 8);
         }
+      if (packed || stride == 0) {  // sealed, as the device sends these (protocol/seal.h)
+        f.header.flags = static_cast<std::uint16_t>(f.header.flags | frame_sealed);
+        f.header.seal = seal_of(f.header, f.body, f.header.body_bytes);
+      }
       ch.doorbells[s] = seq;
     }
     state.ResumeTiming();

@@ -33,7 +33,6 @@ struct server::assembly {
   std::vector<unsigned char> buffer;
   std::uint64_t charged = 0;  // bytes of the reassembly budget this slot holds
   std::uint64_t received = 0;
-  bool assembling = false;
   bool discarding = false;  // the request is over max_request_bytes: consume, then refuse
   // A frame seen not yet whole (consume): which one, and since when (steady
   // clock, ns). Written only then, so that serving touches no more memory.
@@ -44,10 +43,14 @@ struct server::assembly {
 // The frame is consumed: the device may read the answer, and (once the
 // slot's progress word says so) reuse the frame. A slot's frames are
 // finished in sequence order (a busy slot is not polled), so its progress
-// word only moves forward.
-void server::finish(std::uint32_t s, frame& f, std::uint32_t seq, std::int32_t uniform_status) {
+// word only moves forward. `device_waits`: the device waits for this
+// frame's answer and learns from it that the slot's frames up to `seq` are
+// free (protocol/client.h, give_back_answered), so the progress word, on
+// another line (the ring's first header), is left as it is: one store
+// fewer to a line the device may be writing, per blocking request.
+void server::finish(std::uint32_t s, frame& f, std::uint32_t seq, std::int32_t uniform_status, bool device_waits) {
   std::atomic_ref<std::uint64_t>(f.header.answer).store(make_answer(seq, uniform_status), std::memory_order_release);
-  std::atomic_ref<std::uint32_t>(channel_.progress_of(s)).store(seq, std::memory_order_release);
+  if (!device_waits) std::atomic_ref<std::uint32_t>(channel_.progress_of(s)).store(seq, std::memory_order_release);
 }
 
 server::server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log,
@@ -59,6 +62,7 @@ server::server(const channel_host& channel, handler_table& handlers, blocking_po
       served_(new std::uint32_t[channel.slot_count + 1]),
       busy_(new std::uint8_t[channel.slot_count]()),
       body_hint_(new std::uint16_t[channel.slot_count]()),
+      assembling_(new std::uint8_t[channel.slot_count]()),
       assembly_(new assembly[channel.slot_count]),
       reassembly_budget_(std::max<std::uint64_t>(reassembly_budget, channel.max_request_bytes)),
       counters_(new counters[2 + max_threads_]) {
@@ -331,7 +335,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     } else {
       st.waiting_since = 0;
       counters::bump(c.frames);
-      st.assembling = false;
+      assembling_[s] = false;
       release_assembly(s);
       malformed(h, s, h.seq != seq ? "frame sequence number out of order" : "sealed frame whose seal never matched", c);
       answer_error(s, seq, h, status_malformed);
@@ -339,19 +343,19 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     }
   }
   // (Whole, it stays so: the device writes the frame again only after the
-  // host has answered it or moved its progress word past it. The seal's
-  // loads are acquires, so later reads of the body come after them.)
+  // host has answered it or moved its progress word past it; so later reads
+  // of the body see what the seal's loads saw.)
 
   const bool first = h.flags & frame_first, last = h.flags & frame_last;
   const char* bad = nullptr;
   if (h.body_bytes > frame_body_bytes) bad = "frame body longer than a frame";
-  else if (!first && !st.assembling) bad = "continuation frame without a first frame";
+  else if (!first && !assembling_[s]) bad = "continuation frame without a first frame";
   const bool reassemble = !bad && first && !(last && h.body_bytes == h.total_bytes) &&
                           h.total_bytes <= channel_.max_request_bytes && h.total_bytes >= h.body_bytes;
   if (reassemble) {
-    if (st.assembling) {
+    if (assembling_[s]) {
       malformed(h, s, "new request before the last frame of the previous one", c);
-      st.assembling = false;
+      assembling_[s] = false;
       release_assembly(s);
     }
     if (!charge(h.total_bytes)) return false;  // try again when other requests are done
@@ -359,7 +363,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   }
   counters::bump(c.frames);
   if (bad) {
-    st.assembling = false;
+    assembling_[s] = false;
     release_assembly(s);
     malformed(h, s, bad, c);
     if (last) answer_error(s, seq, h, status_malformed);
@@ -367,11 +371,11 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     return true;
   }
   if (first) {
-    if (st.assembling) {
+    if (assembling_[s]) {
       malformed(h, s, "new request before the last frame of the previous one", c);
       release_assembly(s);
     }
-    st.assembling = true;
+    assembling_[s] = true;
     st.received = 0;
     st.discarding = h.total_bytes > channel_.max_request_bytes || h.total_bytes < h.body_bytes;
     if (st.discarding) {
@@ -381,7 +385,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
                     std::to_string(channel_.max_request_bytes) + ", " + describe(h, s) + "; answered with E2BIG");
     }
     if (last && !st.discarding && h.body_bytes == h.total_bytes) {  // one frame: serve it in place
-      st.assembling = false;
+      assembling_[s] = false;
       dispatch(s, seq, f.body, h.body_bytes, h, c);
       return true;
     }
@@ -389,7 +393,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   }
   if (!st.discarding) {
     if (h.body_bytes > st.buffer.size() - st.received) {
-      st.assembling = false;
+      assembling_[s] = false;
       release_assembly(s);
       malformed(h, s, "frames longer than the request", c);
       if (last) answer_error(s, seq, h, status_malformed);
@@ -404,7 +408,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     finish(s, f, seq);  // frame copied out: the device may reuse it
     return true;
   }
-  st.assembling = false;
+  assembling_[s] = false;
   if (st.discarding) {
     answer_error(s, seq, h, status_too_large);
   } else if (st.received != st.buffer.size()) {
@@ -453,7 +457,7 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
   if (!r.no_reply()) {
     // One status for every lane and no data: it travels in the answer word.
     if (!r.answered()) {  // the handler set nothing: every lane gets 0
-      finish(s, f, last_seq, 0);
+      finish(s, f, last_seq, 0, true);
       return;
     }
     const request_answers& a = r.answers();
@@ -461,17 +465,26 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
     bool uniform = !r.has_data() && first > answer_lowest_layout && first <= INT32_MAX;
     for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = a.status[i] == first;
     if (uniform) {
-      finish(s, f, last_seq, static_cast<std::int32_t>(first));
+      finish(s, f, last_seq, static_cast<std::int32_t>(first), true);
       return;
+    }
+    const std::uint32_t data = r.data_bytes();
+    if (data && data <= 8) {  // a word each: without statuses when they are all 0
+      bool ok = true;
+      for (unsigned i = 0; ok && i < r.lanes(); ++i) ok = a.status[i] == 0;
+      if (ok) {
+        for (unsigned i = 0; i < r.lanes(); ++i) std::memcpy(f.body + result_ok_word_offset(i), a.data[i], 8);
+        finish(s, f, last_seq, answer_words_ok, true);
+        return;
+      }
     }
     // Statuses side by side, then only as many data bytes as some lane has
     // (request_answers is laid out as the answer is: whole parts at once).
-    const std::uint32_t data = r.data_bytes();
     std::memcpy(f.body + result_status_offset(0), a.status, sizeof a.status[0] * r.lanes());
     if (data > 8) std::memcpy(f.body + result_data_offset(0), a.data, sizeof a.data[0] * r.lanes());
     else if (data)
       for (unsigned i = 0; i < r.lanes(); ++i) std::memcpy(f.body + result_word_offset(i), a.data[i], 8);
-    finish(s, f, last_seq, data > 8 ? answer_per_lane : data ? answer_per_lane_word : answer_per_lane_status);
+    finish(s, f, last_seq, data > 8 ? answer_per_lane : data ? answer_per_lane_word : answer_per_lane_status, true);
     return;
   } else if (r.answered()) {
     for (unsigned i = 0; i < r.lanes(); ++i)

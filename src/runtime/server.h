@@ -80,7 +80,7 @@ class server {
                 const protocol::frame_header& h, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
   void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
-              std::int32_t uniform_status = protocol::answer_per_lane);
+              std::int32_t uniform_status = protocol::answer_per_lane, bool device_waits = false);
   void complete(std::uint32_t slot, std::uint32_t last_seq, const request& r);
   void run_handler(const handler_entry& e, request& r, counters& c);
   std::uint32_t served(std::uint32_t s) const noexcept {
@@ -109,7 +109,10 @@ class server {
   // next one's, so that polling can prefetch a body before its header has
   // arrived (written by the thread that serves the slot only).
   std::unique_ptr<std::uint16_t[]> body_hint_;
-  // Cold: reassembly of multi-frame requests, per slot.
+  // Whether the slot is in the middle of a multi-frame request (dense: every
+  // request looks, where only long ones touch assembly_), then that request's
+  // reassembly, per slot. Both touched only by the thread serving the slot.
+  std::unique_ptr<std::uint8_t[]> assembling_;
   std::unique_ptr<assembly[]> assembly_;
   std::uint64_t reassembly_budget_;
   std::int64_t frame_wait_ns_ = 20'000'000;

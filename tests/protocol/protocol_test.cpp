@@ -114,6 +114,36 @@ TEST(Protocol, BlockingCallRoundTrip) {
   EXPECT_TRUE(b.srv.drained());
 }
 
+// The host leaves the progress word alone for a blocking request's answered
+// frame: the device learns from the answer that its frames are free. A
+// device that still waited for the progress word would wait forever below
+// for the fifth send's frame (it reuses the blocking call's frame's ring
+// position - 4 = the call itself).
+TEST(Protocol, AnsweredFramesLeaveTheProgressWordToTheAnswer) {
+  bench b(1, 4);
+  for (std::uint64_t i = 0; i < 3; ++i) send_count(100 + i);
+  b.srv.poll_all();
+  EXPECT_EQ(b.ch.host.progress_of(0), 3u);
+  std::uint64_t sum = 0;
+  EXPECT_EQ(echo_served(b, {7, 8}, &sum), 2);  // seq 4, answered
+  EXPECT_EQ(b.ch.host.progress_of(0), 3u);     // not moved
+  EXPECT_EQ(answer_seq(b.ch.host.frame_for(0, 4).header.answer), 4u);
+  std::atomic<bool> sent{false};
+  std::thread client([&] {
+    for (std::uint64_t i = 0; i < 4; ++i) send_count(200 + i);  // seq 5..8: frames of seq 1..4
+    sent = true;
+  });
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!sent.load() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  EXPECT_TRUE(sent.load()) << "the device waited for the progress word after an answered call";
+  b.serve_until([&] { return sent.load(); });  // (unblocks the client if it did)
+  client.join();
+  b.srv.poll_all();
+  EXPECT_EQ(b.ch.host.progress_of(0), 8u);
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{100, 101, 102, 200, 201, 202, 203}));
+  EXPECT_TRUE(b.srv.drained());
+}
+
 TEST(Protocol, FireAndForgetIsQueuedUntilServedInOrder) {
   bench b(1, 4);
   for (std::uint64_t i = 0; i < 3; ++i) send_count(100 + i);  // fits the 4-frame window: no waiting
@@ -349,6 +379,7 @@ std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
   while (answer_seq(fr.header.answer) != at && std::chrono::steady_clock::now() < until);
   EXPECT_EQ(answer_seq(fr.header.answer), at) << "the frame must be released whatever it held";
   if (answer_status(fr.header.answer) > answer_lowest_layout) return answer_status(fr.header.answer);
+  if (answer_status(fr.header.answer) == answer_words_ok) return 0;
   std::int64_t status;
   std::memcpy(&status, fr.body + result_status_offset(0), sizeof status);
   return status;

@@ -320,6 +320,17 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     if (is_leader) give_back_answered(slot, last);
     return uniform;
   }
+  if (uniform == answer_words_ok) {  // status 0, and a data word
+    const std::uint64_t w =
+        platform::load_relaxed_system(*reinterpret_cast<std::uint64_t*>(lf.body + result_ok_word_offset(rank)));
+    if (result_data) {
+      std::memset(result_data, 0, inline_arg_bytes);
+      std::memcpy(result_data, &w, 8);
+    }
+    platform::sync_warp(group);  // every lane has read its result before the slot is reused
+    if (is_leader) give_back_answered(slot, last);
+    return status_ok;
+  }
   const std::int64_t status =
       platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lf.body + result_status_offset(rank)));
   if (result_data) {  // only the bytes the host wrote (layout.h): each one read crosses PCIe

@@ -37,7 +37,10 @@
 //                                            the same status, writes each
 //                                            lane's result into its body;
 //   waits for done == seq (acquire)          answer = {seq, status} (release)
-//                                            the ring's progress = seq (release)
+//                                            the ring's progress = seq (release;
+//                                             not after a blocking request's
+//                                             last frame, whose answer tells
+//                                             the device as much)
 //
 // The host serves each slot's frames in sequence order, so one thread's
 // fire-and-forget requests are handled in the order it sent them.
@@ -112,8 +115,12 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
 inline constexpr std::int32_t answer_per_lane = INT32_MIN;             // statuses, 56 data bytes a lane
 inline constexpr std::int32_t answer_per_lane_status = INT32_MIN + 1;  // statuses only; data reads as zero
 inline constexpr std::int32_t answer_per_lane_word = INT32_MIN + 2;    // statuses, 8 data bytes a lane
+// Every lane's status is 0 and its 8 data bytes are in the body, without
+// statuses: a typed hostcall's usual answer, half the bytes to write and one
+// read of host memory a lane instead of two.
+inline constexpr std::int32_t answer_words_ok = INT32_MIN + 3;
 // A status at or below this never travels as a uniform answer.
-inline constexpr std::int32_t answer_lowest_layout = answer_per_lane_word;
+inline constexpr std::int32_t answer_lowest_layout = answer_words_ok;
 GPUSTD_HOST_DEVICE constexpr std::uint64_t make_answer(std::uint32_t seq, std::int32_t status) {
   return std::uint64_t(seq) | (std::uint64_t(static_cast<std::uint32_t>(status)) << 32);
 }
@@ -146,6 +153,8 @@ static_assert(sizeof(request_cell) == cell_bytes);
 //   body[0, 256)          i64 status[rank]   >= 0 success, < 0 -errno
 //   body[256, 2048)       data[rank][56]     (answer_per_lane)
 //   body[256, 512)        data[rank][8]      (answer_per_lane_word; the other 48 bytes are zero)
+// or, with answer_words_ok, only
+//   body[0, 256)          data[rank][8]      (every status 0; the other 48 bytes are zero)
 // (The host gathers answers in the same layout: gpustd::request_answers.)
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_status_offset(unsigned rank) { return 8u * rank; }
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_data_offset(unsigned rank) {
@@ -153,6 +162,7 @@ GPUSTD_HOST_DEVICE constexpr std::uint32_t result_data_offset(unsigned rank) {
 }
 static_assert(result_data_offset(lanes_per_request) == frame_body_bytes);
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_word_offset(unsigned rank) { return 8u * lanes_per_request + 8u * rank; }
+GPUSTD_HOST_DEVICE constexpr std::uint32_t result_ok_word_offset(unsigned rank) { return 8u * rank; }
 
 // Per-slot state in device memory, one 64-bit word so that a single atomic
 // takes the lock and reads the state:
