@@ -13,6 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -162,6 +164,17 @@ int main(int argc, char** argv) {
   const int host_n = static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u));
   std::printf("device: %s, %d SMs, host threads N=%d\n", p.name, sms, host_n);
   CHECK(cudaFree(nullptr));
+  // GPUSTD_BENCH_ONLY=full:T (T host threads): only blocking null calls from
+  // every resident warp, 20 runs, for a profiler to watch the server.
+  if (const char* only = std::getenv("GPUSTD_BENCH_ONLY"); only && std::strncmp(only, "full:", 5) == 0) {
+    const int ht = std::max(1, std::atoi(only + 5));
+    const double total = double(all_blocks) * 1024 / 32 * 200;
+    for (int r = 0; r < 20; ++r) {
+      const measured b = gpustd_run(blocking_calls, all_blocks, 1024, 200, ht);
+      std::printf("full GPU, %d host thr: %.3f M warp-calls/s\n", ht, total / b.secs / 1e6);
+    }
+    return 0;
+  }
   FILE* csv = argc > 1 ? std::fopen(argv[1], "w") : nullptr;
   if (csv) std::fprintf(csv, "what,warps,host_threads,floor,gpustd,ratio\n");
 

@@ -3,6 +3,8 @@
 #include <bit>
 #include <cstring>
 
+#include "gpustd/platform/bits.h"
+
 namespace gpustd {
 
 // What every request has, whatever its cells: where it is, who sent it, and
@@ -45,7 +47,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
                                    request_answers* results) noexcept {
   using namespace protocol;
   if (o.mask == 0) return "request with no lanes";
-  const unsigned lanes = static_cast<unsigned>(std::popcount(o.mask));
+  const unsigned lanes = platform::popcount32(o.mask);
   if (o.packed) return build_packed(r, stream, bytes, o, results, lanes);
   const std::uint32_t stride = o.cell_stride;
   if (stride == 0 ? bytes != 0 : (stride < 8 || stride > cell_bytes || stride % 8)) return "bad lane cell stride";

@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "gpustd/platform/bits.h"
 #include "gpustd/protocol/seal.h"
 #include "gpustd/protocol/status.h"
 #include "request_builder.h"
@@ -65,7 +66,8 @@ server::server(const channel_host& channel, handler_table& handlers, blocking_po
       assembling_(new std::uint8_t[channel.slot_count]()),
       assembly_(new assembly[channel.slot_count]),
       reassembly_budget_(std::max<std::uint64_t>(reassembly_budget, channel.max_request_bytes)),
-      counters_(new counters[2 + max_threads_]) {
+      counters_(new counters[2 + max_threads_]),
+      recent_(new recent_slots[2 + max_threads_]) {
   // Serving starts after whatever the channel has already published.
   for (std::uint32_t s = 0; s < channel_.slot_count; ++s) {
     served_[s] = load_acquire(channel_.doorbells[s]);
@@ -112,7 +114,7 @@ void server::serve_loop(unsigned index, std::uint32_t first, std::uint32_t last,
   const bool watchman = index == 0;
   while (!stopping_.load(std::memory_order_relaxed)) {
     // Its own slots first; then parts of other threads' big requests.
-    if (poll(first, last, counters_[1 + index]) || (sharing_ && sharing_->help())) {
+    if (poll(first, last, 1 + index) || (sharing_ && sharing_->help())) {
       last_work = clock::now();
       sleep_us = 0;
       continue;
@@ -179,12 +181,47 @@ namespace {
 }
 }  // namespace
 
+// One slot: serves its published frames, in order, while it is not busy;
+// true if it had any. (Inlined into poll(): it runs once per request.)
+inline bool server::serve_slot(std::uint32_t s, counters& c) {
+  if (busy(s)) return false;
+  const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
+  std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
+  if (bell == done) return false;
+  while (bell != done) {
+    if (bell != done + 1) __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
+    if (!consume(s, done + 1, c)) break;  // waits for reassembly budget, or for the frame to arrive whole
+    ++done;
+    if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) break;
+  }
+  std::atomic_ref<std::uint32_t>(served_[s]).store(done, std::memory_order_release);
+  return true;
+}
+
+// The slots a thread served last are looked at again every
+// recent_slots::every slots of its scan: a warp that calls in a loop
+// publishes its next request soon after its answer, and one thread serving
+// every slot of a GPU (8,448 on an H100) would otherwise come back to it
+// only after a pass over all of them, microseconds later.
+bool server::serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c) {
+  bool work = false;
+  for (std::uint32_t i = 0; i < recent_slots::size; ++i) {
+    const std::uint32_t s = r.slot[i];
+    if (s >= first && s < last && load_acquire(channel_.doorbells[s]) != served_[s]) work |= serve_slot(s, c);
+  }
+  return work;
+}
+
+
 // The scan skips 16 quiet slots at a time, then compares two at a time (one
 // 8-byte load each) before it looks at a single slot.
-bool server::poll(std::uint32_t first, std::uint32_t last, counters& c) {
+bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
+  counters& c = counters_[who];
+  recent_slots& recent = recent_[who];
   bool work = false;
   asm volatile("" ::: "memory");  // doorbells change behind the compiler's back: read them afresh
   for (std::uint32_t s = first; s < last;) {
+    if ((s & (recent_slots::every - 1)) == 0 && s != first) work |= serve_recent(first, last, recent, c);
     if ((s & 15u) == 0 && s + 16 <= last) {
       if (same_16(&channel_.doorbells[s], &served_[s])) {
         s += 16;
@@ -215,20 +252,8 @@ bool server::poll(std::uint32_t first, std::uint32_t last, counters& c) {
         continue;
       }
     }
-    if (busy(s)) {
-      ++s;
-      continue;
-    }
-    const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
-    std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
-    if (bell != done) {
-      while (bell != done) {
-        if (bell != done + 1) __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
-        if (!consume(s, done + 1, c)) break;  // waits for reassembly budget
-        ++done;
-        if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) break;
-      }
-      std::atomic_ref<std::uint32_t>(served_[s]).store(done, std::memory_order_release);
+    if (serve_slot(s, c)) {
+      recent.note(s);
       work = true;
     }
     ++s;
@@ -345,6 +370,16 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   // (Whole, it stays so: the device writes the frame again only after the
   // host has answered it or moved its progress word past it; so later reads
   // of the body see what the seal's loads saw.)
+
+  // Most requests fit one frame: served in place, without the reassembly
+  // state (below) and its checks.
+  constexpr std::uint16_t one_frame = frame_first | frame_last;
+  if ((h.flags & one_frame) == one_frame && h.body_bytes == h.total_bytes && h.body_bytes <= frame_body_bytes &&
+      h.total_bytes <= channel_.max_request_bytes && !assembling_[s]) [[likely]] {
+    counters::bump(c.frames);
+    dispatch(s, seq, f.body, h.body_bytes, h, c);
+    return true;
+  }
 
   const bool first = h.flags & frame_first, last = h.flags & frame_last;
   const char* bad = nullptr;
@@ -509,7 +544,7 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
                   " warp " + std::to_string(h.warp) + "; answered with ENOSYS");
     answer_error(s, last_seq, h, status_unknown_op);
     if (tracer_)
-      tracer_->record_refused(h.op, h.block, h.warp, static_cast<unsigned>(std::popcount(h.mask)), status_unknown_op,
+      tracer_->record_refused(h.op, h.block, h.warp, platform::popcount32(h.mask), status_unknown_op,
                               "no handler");
     return;
   }

@@ -57,9 +57,11 @@ class server {
     static void bump(std::atomic<std::uint64_t>& n) { n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   };
 
-  // Serves every frame published on slots [first, last); true if there was one.
-  bool poll(std::uint32_t first, std::uint32_t last, counters& c);
-  bool poll_all() { return poll(0, channel_.slot_count, counters_[0]); }
+  // Serves every frame published on slots [first, last); true if there was
+  // one. `who`: 0 for poll_all(), 1 + t for server thread t (its counters
+  // and its recently served slots).
+  bool poll(std::uint32_t first, std::uint32_t last, unsigned who);
+  bool poll_all() { return poll(0, channel_.slot_count, 0); }
   // True when every published frame has been served and no handler runs.
   bool drained() const;
   // True when every published frame has been served and blocking handlers
@@ -74,6 +76,20 @@ class server {
   // false: the frame must wait (no reassembly budget yet, or it has not all
   // arrived); nothing was consumed.
   bool consume(std::uint32_t slot, std::uint32_t seq, counters& c);
+  // The slots one thread served last (server.cpp, serve_recent).
+  struct alignas(64) recent_slots {
+    static constexpr std::uint32_t size = 8, every = 256;  // (every: a power of two)
+    std::uint32_t slot[size] = {~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u};
+    std::uint32_t next = 0;
+    // (A slot may be noted more than once: one warp calling alone fills the
+    // list; looking at it twice costs less than checking on every request.)
+    void note(std::uint32_t s) noexcept {
+      slot[next] = s;
+      next = (next + 1) % size;
+    }
+  };
+  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c);
+  bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
@@ -120,6 +136,7 @@ class server {
   // [0]: poll_all(); [1 + t]: thread t; [1 + max]: the pool (errors only).
   // requests and frames have one writer each; errors are added atomically.
   std::unique_ptr<counters[]> counters_;
+  std::unique_ptr<recent_slots[]> recent_;  // indexed as counters_
   std::vector<std::thread> threads_;
   unsigned threads_count_ = 0;
   std::atomic<bool> stopping_{false};

@@ -144,6 +144,36 @@ TEST(Protocol, AnsweredFramesLeaveTheProgressWordToTheAnswer) {
   EXPECT_TRUE(b.srv.drained());
 }
 
+// Publishes a one-lane fire-and-forget request with an 8-byte argument as
+// frame `seq` of `slot`, as the device would.
+void publish_count(bench& b, std::uint32_t slot, std::uint32_t seq, std::uint16_t op, std::uint64_t arg) {
+  frame& f = b.ch.host.frame_for(slot, seq);
+  f.header.seq = seq;
+  f.header.op = op;
+  f.header.flags = frame_first | frame_last | frame_no_reply;
+  f.header.mask = 1;
+  f.header.body_bytes = f.header.total_bytes = f.header.cell_stride = 64;
+  request_cell cell{};
+  cell.arg_bytes = 8;
+  std::memcpy(cell.args, &arg, 8);
+  std::memcpy(f.body, &cell, sizeof cell);
+  std::atomic_ref<std::uint32_t>(b.ch.doorbells[slot]).store(seq, std::memory_order_release);
+}
+
+// A slot served a moment ago is looked at again within the same pass over
+// the slots (server.cpp, serve_recent): here slot 5's second request,
+// published while slot 600 is served, is served by the same poll.
+TEST(Protocol, ARecentlyServedSlotIsLookedAtAgainWithinAPass) {
+  bench b(1024, 2);
+  constexpr std::uint16_t op_publish = 0x8003;
+  b.table.set(op_publish, [&b](request&) { publish_count(b, 5, 2, op_count, 2); }, handler_kind::polling);
+  publish_count(b, 5, 1, op_count, 1);
+  publish_count(b, 600, 1, op_publish, 0);
+  b.srv.poll_all();
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_TRUE(b.srv.drained());
+}
+
 TEST(Protocol, FireAndForgetIsQueuedUntilServedInOrder) {
   bench b(1, 4);
   for (std::uint64_t i = 0; i < 3; ++i) send_count(100 + i);  // fits the 4-frame window: no waiting

@@ -18,6 +18,7 @@
 //   block_index(), warp_in_block()
 #pragma once
 #include "gpustd/config.h"
+#include "gpustd/platform/bits.h"
 #if GPUSTD_BACKEND_CUDA
 #include "gpustd/platform/cuda/lane.h"
 #else
@@ -25,13 +26,7 @@
 #endif
 
 namespace gpustd::platform {
-GPUSTD_INLINE unsigned popcount(std::uint32_t m) {
-#if GPUSTD_BACKEND_CUDA
-  return static_cast<unsigned>(__popc(m));
-#else
-  return static_cast<unsigned>(__builtin_popcount(m));
-#endif
-}
+GPUSTD_INLINE unsigned popcount(std::uint32_t m) { return popcount32(m); }
 // Lowest lane of a non-empty mask.
 GPUSTD_INLINE unsigned first_lane(std::uint32_t m) {
 #if GPUSTD_BACKEND_CUDA
