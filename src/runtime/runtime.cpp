@@ -42,6 +42,14 @@ std::atomic<runtime*> current_runtime{nullptr};  // acq_rel exchange: one runtim
 // runtime closes when it ends, or -1.
 runtime_options resolve(runtime_options o, int& opened_fd) {
   opened_fd = -1;
+  if (const char* t = std::getenv("GPUSTD_SERVER_THREADS"); t && *t && o.server_threads == 0) {
+    char* end = nullptr;
+    const long n = std::strtol(t, &end, 10);
+    if (*end != '\0' || n < 1 || n > 64)
+      throw runtime_error(std::string("gpustd::runtime: GPUSTD_SERVER_THREADS must be a number from 1 to 64, not \"") +
+                          t + "\"");
+    o.server_threads = static_cast<unsigned>(n);
+  }
   if (o.server_threads == 0) o.server_threads = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
   if (o.pool_threads == 0) o.pool_threads = 1;
   if (const char* t = std::getenv("GPUSTD_TRACE"); t && *t && std::strcmp(t, "0") != 0) {

@@ -27,7 +27,8 @@ struct sandbox_options {
 };
 
 struct runtime_options {
-  // Threads that poll the channel. 0: half the hardware threads, 1 to 8.
+  // Threads that poll the channel. 0: GPUSTD_SERVER_THREADS when the
+  // environment sets it (1 to 64), else half the hardware threads, 1 to 8.
   unsigned server_threads = 0;
   // Threads that run blocking handlers (stdin, files, user handlers marked
   // blocking): how many such requests are served at once.
