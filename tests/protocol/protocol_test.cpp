@@ -216,6 +216,22 @@ TEST(Protocol, ArgumentsWithoutAPayloadTravelPacked) {
   EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0x1122334455667788ull}));
 }
 
+// The seal's mix computed at run time (on x86-64 with one MUL instruction)
+// is the mix computed at compile time (the portable 128-bit product), which
+// is what a GPU computes; and a change of a word, or of its place, changes it.
+TEST(Protocol, SealMixIsTheSameEverywhereAndSeesEveryChange) {
+  constexpr std::uint64_t words[] = {0, 1, 0x9e3779b97f4a7c15ull, ~0ull, 0x0123456789abcdefull};
+  constexpr std::uint64_t at_compile_time[] = {seal_mix(words[0], 0), seal_mix(words[1], 7), seal_mix(words[2], 0),
+                                               seal_mix(words[3], 259), seal_mix(words[4], 36)};
+  const std::uint32_t positions[] = {0, 7, 0, 259, 36};
+  for (int i = 0; i < 5; ++i) {
+    volatile std::uint64_t w = words[i];  // (not folded at compile time)
+    EXPECT_EQ(seal_mix(w, positions[i]), at_compile_time[i]) << i;
+    EXPECT_NE(seal_mix(w ^ 1, positions[i]), at_compile_time[i]) << i;
+    EXPECT_NE(seal_mix(w, positions[i] + 1), at_compile_time[i]) << i;
+  }
+}
+
 // A self-contained request is published without a fence (on a GPU), so the
 // host may see its doorbell before its words: it is served only once its
 // seal matches what the host reads.

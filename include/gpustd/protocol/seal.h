@@ -23,6 +23,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "gpustd/config.h"
 #include "gpustd/protocol/layout.h"
@@ -49,6 +50,15 @@ GPUSTD_HOST_DEVICE constexpr std::uint64_t seal_mix(std::uint64_t word, std::uin
 #if defined(__CUDA_ARCH__)
   return __umul64hi(x, m) ^ (x * m);
 #else
+#if defined(__x86_64__) && defined(__GNUC__)
+  // (GCC 12 stores an unsigned __int128 product to the stack and reads it
+  // back, three instructions a word in the host's check; one MUL does not.)
+  if (!std::is_constant_evaluated()) {
+    std::uint64_t lo, hi;
+    asm("mulq %3" : "=a"(lo), "=d"(hi) : "a"(x), "r"(m) : "cc");
+    return hi ^ lo;
+  }
+#endif
   const unsigned __int128 p = static_cast<unsigned __int128>(x) * m;
   return static_cast<std::uint64_t>(p >> 64) ^ static_cast<std::uint64_t>(p);
 #endif
@@ -79,9 +89,16 @@ inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, s
   // these words again until the host answers, so the handler's later reads
   // of the same words see the same values (coherence); and a sealed frame
   // carries no meaning outside its own words.
-  for (std::uint32_t k = 0; k < words; ++k)
+  // (Two words a step, into two sums: the multiplies overlap, and the
+  // compiler keeps both products in registers.)
+  std::uint64_t other = 0;
+  std::uint32_t k = 0;
+  for (; k + 2 <= words; k += 2) {
     seal ^= seal_mix(__atomic_load_n(w + k, __ATOMIC_RELAXED), seal_header_words + k);
-  return seal;
+    other ^= seal_mix(__atomic_load_n(w + k + 1, __ATOMIC_RELAXED), seal_header_words + k + 1);
+  }
+  if (k < words) seal ^= seal_mix(__atomic_load_n(w + k, __ATOMIC_RELAXED), seal_header_words + k);
+  return seal ^ other;
 }
 
 }  // namespace gpustd::protocol

@@ -67,8 +67,10 @@ class request {
     return {reinterpret_cast<const std::byte*>(stream_ + payload_offset_[rank]), cell(rank)->payload_bytes};
   }
   // The lane's answer: status (>= 0 success, < 0 -errno) and up to 56 bytes.
-  // (Kept small: typed hostcalls call it once a lane, inlined.)
-  void set_result(unsigned rank, std::int64_t status, std::span<const std::byte> data = {}) noexcept {
+  // (Kept small, and inlined into every handler's per-lane loop: typed
+  // hostcalls call it once a lane.)
+  [[gnu::always_inline]] inline void set_result(unsigned rank, std::int64_t status,
+                                                std::span<const std::byte> data = {}) noexcept {
     if (!answered_) [[unlikely]]
       begin_answers();
     answers_->status[rank] = status;
