@@ -11,7 +11,7 @@
 // seal it reads matches the seal of the words it read; until then the frame
 // has not all arrived, and the host looks again. Words left from the frame's
 // previous use (another sequence number) or torn between two uses match
-// with a probability of 2^-64.
+// with a probability of about 2^-64 (seal_mix).
 //
 // Only requests whose meaning is all in their frame are sealed: one frame,
 // no payload, cells packed or none, and a request that says so
