@@ -25,6 +25,7 @@
 #include "runtime/work_sharing.h"
 #include "services/console/console_service.h"
 #include "services/console/record_format.h"
+#include "services/services.h"
 
 namespace {
 
@@ -235,14 +236,20 @@ void BM_ServerServesRequests(benchmark::State& state) {
   // range(3) = 1: packed cells (layout.h: no 8-byte heads; what the device
   // sends when every lane has the same arguments' length and no payload).
   const bool packed = state.range(3) != 0;
+  // range(4) = 1: without the operations' direct handlers (runtime/direct.h),
+  // every request built and given to its handler.
+  const bool general = state.range(4) != 0;
   const std::uint16_t op = typed ? bench_add2::op : to_u16(opcode::null_call);
   gpustd::detail::plain_channel ch(slots, 4, 1u << 20);
   gpustd::detail::handler_table table;
-  table.set(to_u16(opcode::null_call), [](gpustd::request&) {}, gpustd::handler_kind::polling);
+  gpustd::detail::register_null_call(table);  // as the runtime serves it
+  if (general) table.set(to_u16(opcode::null_call), [](gpustd::request&) {}, gpustd::handler_kind::polling);
+  auto add = std::make_shared<int (*)(int, int)>([](int a, int b) { return a + b; });
   table.set(bench_add2::op,
             gpustd::hostcall_detail::make_handler<bench_add2>(gpustd::hostcall_detail::host_services{nullptr, nullptr, 0},
-                                                              [](int a, int b) { return a + b; }),
-            gpustd::handler_kind::polling);
+                                                              *add),
+            gpustd::handler_kind::polling, {},
+            general ? gpustd::direct_handler{} : gpustd::hostcall_detail::make_direct_handler<bench_add2>(add));
   gpustd::detail::blocking_pool pool(1);
   gpustd::detail::runtime_log log(2);
   gpustd::detail::server srv(ch.host, table, pool, log);
@@ -275,12 +282,14 @@ void BM_ServerServesRequests(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * slots);
 }
 BENCHMARK(BM_ServerServesRequests)
-    ->Args({1, 0, 0, 0})
-    ->Args({32, 0, 0, 0})
-    ->Args({32, 16, 0, 0})
-    ->Args({32, 16, 1, 0})
-    ->Args({32, 8, 0, 1})
-    ->Args({32, 8, 1, 1})
+    ->Args({1, 0, 0, 0, 0})
+    ->Args({32, 0, 0, 0, 0})
+    ->Args({32, 0, 0, 0, 1})
+    ->Args({32, 16, 0, 0, 0})
+    ->Args({32, 16, 1, 0, 0})
+    ->Args({32, 8, 0, 1, 0})
+    ->Args({32, 8, 1, 1, 0})
+    ->Args({32, 8, 1, 1, 1})
     ->Unit(benchmark::kMicrosecond);
 
 // The host's cost of queued asynchronous calls (hostcall/future_queue.h):

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "gpustd/runtime/direct.h"
 #include "gpustd/runtime/request.h"
 
 namespace gpustd::detail {
@@ -21,6 +22,8 @@ struct handler_entry {
   // For a polling handler: whether this request must go to the pool after
   // all (the queued calls' runner, whose calls may be of blocking hostcalls).
   std::function<bool(const request&)> needs_pool;
+  // For a polling handler: serves one-frame requests in place (runtime/direct.h).
+  direct_handler direct;
 };
 
 class handler_table {
@@ -28,9 +31,12 @@ class handler_table {
   handler_table() : slots_(new std::atomic<const handler_entry*>[65536]) {
     for (std::size_t i = 0; i < 65536; ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
   }
-  void set(std::uint16_t op, handler fn, handler_kind kind, std::function<bool(const request&)> needs_pool = {}) {
+  void set(std::uint16_t op, handler fn, handler_kind kind, std::function<bool(const request&)> needs_pool = {},
+           direct_handler direct = {}) {
     std::lock_guard lk(m_);
-    owned_.push_back(std::make_unique<handler_entry>(handler_entry{std::move(fn), kind, std::move(needs_pool)}));
+    if (kind != handler_kind::polling) direct = {};  // (a blocking handler's requests go to the pool)
+    owned_.push_back(std::make_unique<handler_entry>(
+        handler_entry{std::move(fn), kind, std::move(needs_pool), std::move(direct)}));
     slots_[op].store(owned_.back().get(), std::memory_order_release);
   }
   const handler_entry* find(std::uint16_t op) const noexcept {
@@ -41,7 +47,7 @@ class handler_table {
   // Serves the operations `applies` accepts that have no handler of their
   // own (set before serving starts).
   void set_fallback(handler fn, bool (*applies)(std::uint16_t)) {
-    fallback_ = std::make_unique<handler_entry>(handler_entry{std::move(fn), handler_kind::polling, {}});
+    fallback_ = std::make_unique<handler_entry>(handler_entry{std::move(fn), handler_kind::polling, {}, {}});
     fallback_applies_ = applies;
   }
 

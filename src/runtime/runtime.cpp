@@ -246,6 +246,11 @@ void runtime::register_handler(std::uint16_t op, handler fn, handler_kind kind) 
   impl_->handlers.set(op, std::move(fn), kind);
 }
 
+void runtime::register_direct(std::uint16_t op, handler fn, handler_kind kind, direct_handler direct) {
+  if (!fn) throw runtime_error("gpustd::runtime::register_handler: empty handler");
+  impl_->handlers.set(op, std::move(fn), kind, {}, std::move(direct));
+}
+
 void runtime::register_queued(std::uint16_t async_op,
                               std::shared_ptr<const hostcall_detail::site_handler> sh, handler_kind kind) {
   impl_->queued.set(async_op, std::move(sh), kind);

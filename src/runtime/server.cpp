@@ -377,7 +377,9 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   if ((h.flags & one_frame) == one_frame && h.body_bytes == h.total_bytes && h.body_bytes <= frame_body_bytes &&
       h.total_bytes <= channel_.max_request_bytes && !assembling_[s]) [[likely]] {
     counters::bump(c.frames);
-    dispatch(s, seq, f.body, h.body_bytes, h, c);
+    const handler_entry* e = handlers_.find(h.op);
+    if (e && e->direct && !tracer_ && h.mask != 0 && serve_direct(s, seq, f, h, *e, c)) return true;
+    dispatch(s, seq, f.body, h.body_bytes, h, c, e);
     return true;
   }
 
@@ -421,7 +423,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     }
     if (last && !st.discarding && h.body_bytes == h.total_bytes) {  // one frame: serve it in place
       assembling_[s] = false;
-      dispatch(s, seq, f.body, h.body_bytes, h, c);
+      dispatch(s, seq, f.body, h.body_bytes, h, c, handlers_.find(h.op));
       return true;
     }
     if (!st.discarding) st.buffer.resize(h.total_bytes);
@@ -450,7 +452,7 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
     malformed(h, s, "request shorter than its stated length", c);
     answer_error(s, seq, h, status_malformed);
   } else {
-    dispatch(s, seq, st.buffer.data(), st.buffer.size(), h, c);
+    dispatch(s, seq, st.buffer.data(), st.buffer.size(), h, c, handlers_.find(h.op));
     if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) return true;  // the pool releases
   }
   release_assembly(s);
@@ -531,12 +533,67 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
   finish(s, f, last_seq);
 }
 
+bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, const frame_header& h,
+                          const handler_entry& e, counters& c) {
+  const direct_request q{f.body,
+                         h.body_bytes,
+                         h.cell_stride,
+                         h.mask,
+                         platform::popcount32(h.mask),
+                         (h.flags & frame_packed) != 0,
+                         (h.flags & frame_no_reply) != 0};
+  direct_answers a;
+  if (!e.direct.fn(e.direct.context.get(), q, a)) return false;
+  counters::bump(c.requests);
+  if (!a.per_lane && a.uniform <= answer_lowest_layout) {  // (a value the answer word cannot carry)
+    a.per_lane = true;
+    a.has_words = false;
+    for (unsigned i = 0; i < q.lanes; ++i) a.status[i] = a.uniform;
+  }
+  if (q.no_reply) {
+    for (unsigned i = 0; i < (a.per_lane ? q.lanes : 1u); ++i) {
+      const std::int64_t st = a.per_lane ? a.status[i] : a.uniform;
+      if (st < 0)
+        log_.once("no-reply:" + std::to_string(h.op) + ":" + std::to_string(st),
+                  "fire-and-forget op " + std::to_string(h.op) + " from block " + std::to_string(h.block) +
+                      " failed: " + std::strerror(static_cast<int>(-st)));
+    }
+    finish(s, f, seq);
+    return true;
+  }
+  if (!a.per_lane) {
+    finish(s, f, seq, a.uniform, true);
+    return true;
+  }
+  // As complete() lays out answers of at most 8 data bytes a lane. Every
+  // argument was read before the first store: the answer overwrites them.
+  const std::int64_t first = a.status[0];
+  std::uint64_t differ = 0, nonzero = 0;  // (one pass, no branch: vectorised)
+  for (unsigned i = 0; i < q.lanes; ++i) {
+    differ |= static_cast<std::uint64_t>(a.status[i] ^ first);
+    nonzero |= static_cast<std::uint64_t>(a.status[i]);
+  }
+  const bool uniform = !a.has_words && differ == 0 && first > answer_lowest_layout && first <= INT32_MAX;
+  const bool all_ok = a.has_words && nonzero == 0;
+  if (uniform) {
+    finish(s, f, seq, static_cast<std::int32_t>(first), true);
+  } else if (all_ok) {
+    for (unsigned i = 0; i < q.lanes; ++i) std::memcpy(f.body + result_ok_word_offset(i), &a.word[i], 8);
+    finish(s, f, seq, answer_words_ok, true);
+  } else {
+    std::memcpy(f.body + result_status_offset(0), a.status, sizeof a.status[0] * q.lanes);
+    if (a.has_words)
+      for (unsigned i = 0; i < q.lanes; ++i) std::memcpy(f.body + result_word_offset(i), &a.word[i], 8);
+    finish(s, f, seq, a.has_words ? answer_per_lane_word : answer_per_lane_status, true);
+  }
+  return true;
+}
+
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
-                      const frame_header& h, counters& c) {
+                      const frame_header& h, counters& c, const handler_entry* e) {
   counters::bump(c.requests);
   request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp, h.cell_stride, s};
   o.packed = (h.flags & frame_packed) != 0;
-  const handler_entry* e = handlers_.find(h.op);
   if (!e) {
     c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
     log_.once("unknown:" + std::to_string(h.op),

@@ -93,7 +93,11 @@ class server {
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
-                const protocol::frame_header& h, counters& c);
+                const protocol::frame_header& h, counters& c, const handler_entry* e);
+  // A one-frame request through its operation's direct handler
+  // (runtime/direct.h); false when it declined.
+  bool serve_direct(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, const protocol::frame_header& h,
+                    const handler_entry& e, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
   void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
               std::int32_t uniform_status = protocol::answer_per_lane, bool device_waits = false);

@@ -28,6 +28,7 @@
 
 #include "gpustd/hostcall/declare.h"
 #include "gpustd/protocol/status.h"
+#include "gpustd/runtime/direct.h"
 #include "gpustd/runtime/request.h"
 
 namespace gpustd {
@@ -432,11 +433,13 @@ struct batch_runner {
   }
 };
 
-// The callable `f`, once per call.
+// The callable `*fp`, once per call. (Shared with the hostcall's direct
+// handler, below: a callable with state sees every call.)
 template <class H, class F>
-site_handler make_site_handler(const host_services& hs, F f) {
+site_handler make_site_handler(const host_services& hs, std::shared_ptr<F> fp) {
   using T = hostcall_types<H>;
-  return [hs, f = std::move(f)](request& r, std::span<lane_site> sites) mutable {
+  return [hs, fp = std::move(fp)](request& r, std::span<lane_site> sites) {
+    F& f = *fp;
     serve_sites<H>(r, sites, hs, [&](const lane_site& s, typename T::storage& st) GPUSTD_HOST_INLINE_LAMBDA {
       try {
         if constexpr (std::is_void_v<typename T::R>) {
@@ -454,6 +457,72 @@ site_handler make_site_handler(const host_services& hs, F f) {
       }
     });
   };
+}
+
+template <class H, class F>
+site_handler make_site_handler(const host_services& hs, F f) {
+  return make_site_handler<H>(hs, std::make_shared<F>(std::move(f)));
+}
+
+// Whether H's blocking calls can be served by a direct handler
+// (runtime/direct.h): plain parameters, which the device sends packed, and
+// a result of at most 8 bytes, which the answer carries per lane.
+template <class H>
+constexpr bool direct_servable() {
+  using T = hostcall_types<H>;
+  if constexpr (!plain_params(typename T::params{}) || T::fixed == 0 || T::fixed > protocol::inline_arg_bytes) return false;
+  else if constexpr (std::is_void_v<typename T::R>) return true;
+  else return sizeof(typename T::R) <= 8;
+}
+
+// H's direct handler over the callable `*fp` (none where H does not fit):
+// each lane's arguments read in place and the callable run, as the site
+// handler does for a packed request, without the request object.
+template <class H, class F>
+direct_handler make_direct_handler(std::shared_ptr<F> fp) {
+  using T = hostcall_types<H>;
+  using R = typename T::R;
+  direct_handler d;
+  if constexpr (direct_servable<H>()) {
+    d.context = fp;
+    d.fn = [](const void* context, const direct_request& q, direct_answers& out) noexcept {
+      constexpr std::uint32_t fixed = static_cast<std::uint32_t>(T::fixed);
+      constexpr std::uint32_t stride = protocol::packed_stride(fixed);
+      // Any other shape goes to the site handler, which validates it.
+      if (!q.packed || q.no_reply || q.cell_stride != fixed || q.body_bytes != q.lanes * stride) return false;
+      F& f = *const_cast<F*>(static_cast<const F*>(context));
+      out.per_lane = true;
+      bool words = false;
+      for (unsigned i = 0; i < q.lanes; ++i) {
+        typename T::storage st;
+        read_plain(st, q.body + i * stride);
+        out.word[i] = 0;
+        try {
+          if constexpr (std::is_void_v<R>) {
+            std::apply([&](auto&... h) { std::invoke(f, h.get()...); }, st);
+            out.status[i] = 0;
+          } else {
+            const R v = std::apply([&](auto&... h) -> R { return std::invoke(f, h.get()...); }, st);
+            bool in_status = false;
+            if constexpr (protocol::result_in_status<R>)  // (as answer_value)
+              in_status = static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit;
+            if (in_status) {
+              out.status[i] = static_cast<std::int64_t>(v) + 1;
+            } else {
+              out.status[i] = 0;
+              std::memcpy(&out.word[i], &v, sizeof v);
+              words = true;
+            }
+          }
+        } catch (...) {
+          out.status[i] = -EIO;
+        }
+      }
+      out.has_words = words;
+      return true;
+    };
+  }
+  return d;
 }
 
 // A request handler over a site handler (both operation numbers of H).

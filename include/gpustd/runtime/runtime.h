@@ -14,6 +14,7 @@
 #include <span>
 #include <stdexcept>
 
+#include "gpustd/runtime/direct.h"
 #include "gpustd/runtime/options.h"
 #include "gpustd/runtime/request.h"
 
@@ -90,8 +91,11 @@ class runtime {
   // The return area's operations (out_spans without DMA).
   void register_return_area();
   // Serves H's blocking and asynchronous operations, and its queued calls, with `sh`.
+  // `direct`: H's blocking operation's direct handler (runtime/direct.h), or none.
   template <class H>
-  void register_typed(std::function<void(request&, std::span<hostcall_detail::lane_site>)> sh, handler_kind kind);
+  void register_typed(std::function<void(request&, std::span<hostcall_detail::lane_site>)> sh, handler_kind kind,
+                      direct_handler direct = {});
+  void register_direct(std::uint16_t op, handler fn, handler_kind kind, direct_handler direct);
   // For the queued calls' runner (hostcall/wire.h): asynchronous operation -> handler.
   void register_queued(std::uint16_t async_op,
                        std::shared_ptr<const std::function<void(request&, std::span<hostcall_detail::lane_site>)>> sh,
@@ -111,17 +115,19 @@ void runtime::register_hostcall(F f, handler_kind kind) {
   static_assert(hostcall_detail::invocable_with<H, F>(typename T::params{}),
                 "this callable does not fit the hostcall's declared signature (see hostcall/declare.h for the "
                 "host form of each parameter kind)");
-  register_typed<H>(hostcall_detail::make_site_handler<H>(services(), std::move(f)), kind);
+  auto shared = std::make_shared<F>(std::move(f));
+  register_typed<H>(hostcall_detail::make_site_handler<H>(services(), shared), kind,
+                    hostcall_detail::make_direct_handler<H>(shared));
 }
 
 template <class H>
-void runtime::register_typed(hostcall_detail::site_handler sh, handler_kind kind) {
+void runtime::register_typed(hostcall_detail::site_handler sh, handler_kind kind, direct_handler direct) {
   claim_hostcall(H::op, H::id);
   // One handler for the blocking and the asynchronous operation and the
   // queued calls: a callable with state sees every call.
   auto shared = std::make_shared<const hostcall_detail::site_handler>(std::move(sh));
   handler h = hostcall_detail::request_handler(shared);
-  register_handler(H::op, h, kind);
+  register_direct(H::op, h, kind, std::move(direct));
   register_handler(static_cast<std::uint16_t>(H::op + 1), std::move(h), kind);
   register_queued(static_cast<std::uint16_t>(H::op + 1), std::move(shared), kind);
 }

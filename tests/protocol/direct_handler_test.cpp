@@ -1,0 +1,236 @@
+// Direct handlers (runtime/direct.h): one-frame requests served in place by
+// the server, without a request object; requests a direct handler declines
+// go to the operation's handler as before. Frames are written by hand, as a
+// warp of 32 lanes sends them, and the answers read as the device reads them.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <gpustd/gpustd.h>
+
+#include "gpustd/protocol/opcodes.h"
+#include "gpustd/protocol/seal.h"
+#include "runtime/blocking_pool.h"
+#include "runtime/channel_memory.h"
+#include "runtime/handler_table.h"
+#include "runtime/runtime_log.h"
+#include "runtime/server.h"
+#include "runtime/tracer.h"
+#include "services/services.h"
+
+GPUSTD_HOSTCALL(direct_scale, std::int32_t(std::int32_t value, std::int32_t factor));
+GPUSTD_HOSTCALL(direct_note, void(std::int32_t value));
+
+namespace gpustd::detail {
+namespace {
+
+using namespace protocol;
+
+struct fixture {
+  plain_channel ch{1, 4, 1u << 16};
+  runtime_log log{-1};
+  handler_table table;
+  blocking_pool pool{1};
+  server srv{ch.host, table, pool, log};
+  std::uint32_t seq = 0;
+
+  // A one-frame packed request of `lanes` lanes, lane i's arguments
+  // args(i) (8 bytes), sealed as the device seals it; served by one poll.
+  template <class Args>
+  frame& send(std::uint16_t op, unsigned lanes, Args args, bool no_reply = false) {
+    frame& f = ch.host.frame_for(0, ++seq);
+    std::memset(&f.header, 0, sizeof f.header);
+    f.header.seq = seq;
+    f.header.op = op;
+    f.header.flags = static_cast<std::uint16_t>(frame_first | frame_last | frame_packed | frame_sealed |
+                                                (no_reply ? frame_no_reply : 0));
+    f.header.mask = lanes == 32 ? ~0u : (1u << lanes) - 1u;
+    f.header.body_bytes = f.header.total_bytes = 8 * lanes;
+    f.header.cell_stride = 8;
+    for (unsigned i = 0; i < lanes; ++i) {
+      const std::uint64_t a = args(i);
+      std::memcpy(f.body + 8 * i, &a, 8);
+    }
+    f.header.seal = seal_of(f.header, f.body, f.header.body_bytes);
+    ch.doorbells[0] = seq;
+    srv.poll_all();
+    EXPECT_EQ(answer_seq(f.header.answer), no_reply ? 0u : seq) << "not answered";
+    return f;
+  }
+  // Lane i's status and 8 data bytes, as the device reads the answer.
+  static std::int64_t status(const frame& f, unsigned i, std::uint64_t* word = nullptr) {
+    const std::int32_t a = answer_status(f.header.answer);
+    std::uint64_t w = 0;
+    std::int64_t st = a;
+    if (a == answer_words_ok) {
+      st = 0;
+      std::memcpy(&w, f.body + result_ok_word_offset(i), 8);
+    } else if (a == answer_per_lane_word || a == answer_per_lane_status) {
+      std::memcpy(&st, f.body + result_status_offset(i), 8);
+      if (a == answer_per_lane_word) std::memcpy(&w, f.body + result_word_offset(i), 8);
+    }
+    if (word) *word = w;
+    return st;
+  }
+};
+
+std::uint64_t pair(std::int32_t a, std::int32_t b) {
+  const std::int32_t v[2] = {a, b};
+  std::uint64_t w;
+  std::memcpy(&w, v, 8);
+  return w;
+}
+
+// An operation with a direct handler: requests of the shape it expects are
+// served by it, others by the operation's handler.
+TEST(DirectHandler, ServesWhatItTakesAndLeavesTheRestToTheHandler) {
+  fixture x;
+  static int direct_calls, handler_calls;
+  direct_calls = handler_calls = 0;
+  direct_handler d;
+  d.fn = [](const void*, const direct_request& q, direct_answers& out) noexcept {
+    if (q.lanes != 32) return false;  // declines anything but a whole warp
+    ++direct_calls;
+    out.uniform = 7;
+    return true;
+  };
+  x.table.set(0x8101, [](request& r) {
+    ++handler_calls;
+    for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, 9);
+  }, handler_kind::polling, {}, std::move(d));
+
+  frame& f = x.send(0x8101, 32, [](unsigned i) { return std::uint64_t(i); });
+  EXPECT_EQ(answer_status(f.header.answer), 7);
+  EXPECT_EQ(direct_calls, 1);
+  EXPECT_EQ(handler_calls, 0);
+
+  frame& g = x.send(0x8101, 5, [](unsigned i) { return std::uint64_t(i); });
+  EXPECT_EQ(answer_status(g.header.answer), 9);  // the handler's answer
+  EXPECT_EQ(direct_calls, 1);
+  EXPECT_EQ(handler_calls, 1);
+  EXPECT_EQ(x.srv.stats().requests, 2u);
+  EXPECT_TRUE(x.srv.drained());
+}
+
+// A blocking handler has no direct handler: its requests go to the pool.
+TEST(DirectHandler, NoneForBlockingHandlers) {
+  fixture x;
+  direct_handler d;
+  d.fn = [](const void*, const direct_request&, direct_answers& out) noexcept {
+    out.uniform = 1;
+    return true;
+  };
+  x.table.set(0x8102, [](request&) {}, handler_kind::blocking, {}, std::move(d));
+  EXPECT_FALSE(x.table.find(0x8102)->direct);
+}
+
+// A typed hostcall's direct handler: per-lane results in the status where
+// they fit, as data where they do not, and EIO for a lane whose callable
+// threw; answers laid out as a handler's are.
+TEST(DirectHandler, TypedHostcallAnswersEachLane) {
+  fixture x;
+  hostcall_detail::host_services hs{nullptr, nullptr, 0};
+  auto scale = std::make_shared<std::function<std::int32_t(std::int32_t, std::int32_t)>>(
+      [](std::int32_t v, std::int32_t f) -> std::int32_t {
+        if (f == 0) throw std::runtime_error("no factor");
+        return v * f;
+      });
+  ASSERT_TRUE(hostcall_detail::direct_servable<direct_scale>());
+  x.table.set(direct_scale::op, hostcall_detail::request_handler(std::make_shared<const hostcall_detail::site_handler>(
+                                    hostcall_detail::make_site_handler<direct_scale>(hs, scale))),
+              handler_kind::polling, {}, hostcall_detail::make_direct_handler<direct_scale>(scale));
+
+  // Every value small and positive: in the statuses (value + 1).
+  frame& f = x.send(direct_scale::op, 32, [](unsigned i) { return pair(static_cast<std::int32_t>(i), 3); });
+  EXPECT_EQ(answer_status(f.header.answer), answer_per_lane_status);
+  for (unsigned i = 0; i < 32; ++i) EXPECT_EQ(fixture::status(f, i), 3 * i + 1) << i;
+
+  // Every value negative: status 0 and the value as data, statuses left out.
+  frame& g = x.send(direct_scale::op, 32, [](unsigned i) { return pair(-static_cast<std::int32_t>(i) - 1, 1000); });
+  EXPECT_EQ(answer_status(g.header.answer), answer_words_ok);
+  for (unsigned i = 0; i < 32; ++i) {
+    std::uint64_t w = 0;
+    EXPECT_EQ(fixture::status(g, i, &w), 0) << i;
+    EXPECT_EQ(static_cast<std::int32_t>(w), -1000 * (static_cast<std::int32_t>(i) + 1)) << i;
+  }
+
+  // Mixed, with a lane that throws.
+  frame& h = x.send(direct_scale::op, 3, [](unsigned i) {
+    return i == 0 ? pair(5, 2) : i == 1 ? pair(-5, 2) : pair(5, 0);
+  });
+  EXPECT_EQ(answer_status(h.header.answer), answer_per_lane_word);
+  std::uint64_t w = 0;
+  EXPECT_EQ(fixture::status(h, 0), 11);
+  EXPECT_EQ(fixture::status(h, 1, &w), 0);
+  EXPECT_EQ(static_cast<std::int32_t>(w), -10);
+  EXPECT_EQ(fixture::status(h, 2), -EIO);
+}
+
+// Void results; and a shape the direct handler does not take, which the
+// hostcall's site handler serves all the same.
+TEST(DirectHandler, VoidResultsAndDeclinedShapes) {
+  fixture x;
+  hostcall_detail::host_services hs{nullptr, nullptr, 0};
+  static int noted;
+  noted = 0;
+  auto note = std::make_shared<std::function<void(std::int32_t)>>([](std::int32_t v) { noted += v; });
+  x.table.set(direct_note::op, hostcall_detail::request_handler(std::make_shared<const hostcall_detail::site_handler>(
+                                   hostcall_detail::make_site_handler<direct_note>(hs, note))),
+              handler_kind::polling, {}, hostcall_detail::make_direct_handler<direct_note>(note));
+  // (direct_note's 4 argument bytes: cell_stride 4 is what the device sends;
+  // 8 is a shape the direct handler declines.)
+  frame& f = x.ch.host.frame_for(0, ++x.seq);
+  std::memset(&f.header, 0, sizeof f.header);
+  f.header.seq = x.seq;
+  f.header.op = direct_note::op;
+  f.header.flags = frame_first | frame_last | frame_packed;
+  f.header.mask = 0xf;
+  f.header.body_bytes = f.header.total_bytes = 32;
+  f.header.cell_stride = 4;
+  for (std::int32_t i = 0; i < 4; ++i) std::memcpy(f.body + 8 * i, &i, 4);
+  x.ch.doorbells[0] = x.seq;
+  x.srv.poll_all();
+  EXPECT_EQ(answer_seq(f.header.answer), x.seq);
+  EXPECT_EQ(answer_status(f.header.answer), 0);
+  EXPECT_EQ(noted, 0 + 1 + 2 + 3);
+
+  frame& g = x.send(direct_note::op, 2, [](unsigned) { return std::uint64_t(10); });  // cell_stride 8: declined
+  EXPECT_EQ(answer_status(g.header.answer), 0);
+  EXPECT_EQ(noted, 6 + 10 + 10);
+}
+
+// The null call is answered in place, and through its handler while a
+// tracer records requests (a direct handler builds no request to record).
+TEST(DirectHandler, NullCallInPlaceAndTracedWhenTracing) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  tracer t(fileno(out), true, false, [](std::uint16_t) { return std::string("null_call"); });
+  for (const bool tracing : {false, true}) {
+    fixture x;
+    register_null_call(x.table);
+    ASSERT_TRUE(x.table.find(to_u16(opcode::null_call))->direct);
+    if (tracing) x.srv.set_tracer(&t);
+    frame& f = x.ch.host.frame_for(0, ++x.seq);
+    std::memset(&f.header, 0, sizeof f.header);
+    f.header.seq = x.seq;
+    f.header.op = to_u16(opcode::null_call);
+    f.header.flags = frame_first | frame_last | frame_sealed;
+    f.header.mask = ~0u;
+    f.header.seal = seal_of(f.header, f.body, 0);
+    x.ch.doorbells[0] = x.seq;
+    x.srv.poll_all();
+    EXPECT_EQ(f.header.answer, make_answer(x.seq, 0));
+    EXPECT_EQ(x.srv.stats().requests, 1u);
+    std::fflush(out);
+    EXPECT_EQ(std::ftell(out) > 0, tracing) << "a traced request is recorded; an untraced one leaves no line";
+  }
+  std::fclose(out);
+}
+
+}  // namespace
+}  // namespace gpustd::detail
