@@ -312,6 +312,76 @@ void server::release_assembly(std::uint32_t s) {
   if (st.buffer.capacity() > (1u << 20)) std::vector<unsigned char>().swap(st.buffer);  // give big buffers back
 }
 
+void server::log_failed_sends(const frame_header& h, unsigned lanes, const direct_answers& a) {
+  for (unsigned i = 0; i < (a.per_lane ? lanes : 1u); ++i) {
+    const std::int64_t st = a.per_lane ? a.status[i] : a.uniform;
+    if (st < 0)
+      log_.once("no-reply:" + std::to_string(h.op) + ":" + std::to_string(st),
+                "fire-and-forget op " + std::to_string(h.op) + " from block " + std::to_string(h.block) +
+                    " failed: " + std::strerror(static_cast<int>(-st)));
+  }
+}
+
+inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, const frame_header& h,
+                          const handler_entry& e, counters& c) {
+  const direct_request q{f.body,
+                         h.body_bytes,
+                         h.cell_stride,
+                         h.mask,
+                         (h.flags & frame_packed) != 0,
+                         (h.flags & frame_no_reply) != 0};
+  direct_answers a;
+  if (!e.direct.fn(e.direct.context.get(), q, a)) return false;
+  counters::bump(c.requests);
+  if (!a.per_lane && a.uniform <= answer_lowest_layout) {  // (a value the answer word cannot carry)
+    a.per_lane = true;
+    a.has_words = false;
+    for (unsigned i = 0; i < q.lanes(); ++i) a.status[i] = a.uniform;
+  }
+  if (q.no_reply) {
+    if (a.per_lane || a.uniform < 0) log_failed_sends(h, q.lanes(), a);
+    finish(s, f, seq);
+    return true;
+  }
+  if (!a.per_lane) {
+    finish(s, f, seq, a.uniform, true);
+    return true;
+  }
+  // As complete() lays out answers of at most 8 data bytes a lane. Every
+  // argument was read before the first store: the answer overwrites them.
+  const unsigned lanes = q.lanes();
+  const std::int64_t first = a.status[0];
+  std::uint64_t differ = 0, nonzero = 0;  // (one pass, no branch: vectorised)
+  for (unsigned i = 0; i < lanes; ++i) {
+    differ |= static_cast<std::uint64_t>(a.status[i] ^ first);
+    nonzero |= static_cast<std::uint64_t>(a.status[i]);
+  }
+  const bool uniform = !a.has_words && differ == 0 && first > answer_lowest_layout && first <= INT32_MAX;
+  const bool all_ok = a.has_words && nonzero == 0;
+  if (uniform) {
+    finish(s, f, seq, static_cast<std::int32_t>(first), true);
+  } else if (all_ok) {
+    for (unsigned i = 0; i < lanes; ++i) std::memcpy(f.body + result_ok_word_offset(i), &a.word[i], 8);
+    finish(s, f, seq, answer_words_ok, true);
+  } else {
+    std::memcpy(f.body + result_status_offset(0), a.status, sizeof a.status[0] * lanes);
+    if (a.has_words)
+      for (unsigned i = 0; i < lanes; ++i) std::memcpy(f.body + result_word_offset(i), &a.word[i], 8);
+    finish(s, f, seq, a.has_words ? answer_per_lane_word : answer_per_lane_status, true);
+  }
+  return true;
+}
+
+// The frame is whole when its header is this frame's and, sealed, when its
+// seal matches the words read (protocol/seal.h). Until then its stores are
+// still on their way.
+static bool frame_whole(const frame_header& h, const frame& f, std::uint32_t seq) {
+  return h.seq == seq && (!(h.flags & frame_sealed) || seal_of(h, f.body, h.body_bytes) == h.seal);
+}
+
+// The usual request: whole when first looked at, and one frame long. The
+// rest (frames not yet whole, requests over several frames) is
+// consume_frame's, out of line, so that this path saves few registers.
 bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   frame& f = channel_.frame_for(s, seq);
   frame_header h;
@@ -322,15 +392,27 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
   const std::uint32_t body = h.body_bytes < frame_body_bytes ? h.body_bytes : frame_body_bytes;
   for (std::uint32_t at = body_hint_[s]; at < body; at += 64) __builtin_prefetch(f.body + at);
   body_hint_[s] = static_cast<std::uint16_t>(body);
-  assembly& st = assembly_[s];
+  // (Whole, it stays so: the device writes the frame again only after the
+  // host has answered it or moved its progress word past it; so later reads
+  // of the body see what the seal's loads saw.)
+  constexpr std::uint16_t one_frame = frame_first | frame_last;
+  if (frame_whole(h, f, seq) && (h.flags & one_frame) == one_frame && h.body_bytes == h.total_bytes &&
+      h.body_bytes <= frame_body_bytes && h.total_bytes <= channel_.max_request_bytes && !assembling_[s])
+      [[likely]] {
+    counters::bump(c.frames);
+    const handler_entry* e = handlers_.find(h.op);
+    if (e && e->direct && !tracer_ && h.mask != 0 && serve_direct(s, seq, f, h, *e, c)) return true;
+    dispatch(s, seq, f.body, h.body_bytes, h, c, e);
+    return true;
+  }
+  return consume_frame(s, seq, f, h, c);
+}
 
-  // The frame is whole when its header is this frame's and, sealed, when its
-  // seal matches the words read (protocol/seal.h). Until then its stores are
-  // still on their way: it is looked at again, for up to frame_wait_, after
-  // which it is malformed.
-  auto whole = [&] {
-    return h.seq == seq && (!(h.flags & frame_sealed) || seal_of(h, f.body, h.body_bytes) == h.seal);
-  };
+bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame& f, frame_header h, counters& c) {
+  assembly& st = assembly_[s];
+  // Not yet whole: looked at again, for up to frame_wait_, after which it
+  // is malformed.
+  auto whole = [&] { return frame_whole(h, f, seq); };
   if (!whole()) [[unlikely]] {
     counters::bump(c.not_yet_whole);
     // Its stores are most often a few hundred nanoseconds behind the
@@ -367,19 +449,13 @@ bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
       return true;
     }
   }
-  // (Whole, it stays so: the device writes the frame again only after the
-  // host has answered it or moved its progress word past it; so later reads
-  // of the body see what the seal's loads saw.)
-
-  // Most requests fit one frame: served in place, without the reassembly
-  // state (below) and its checks.
+  // (Whole now.) One frame, served in place without the reassembly state
+  // (consume's path, for a frame that was not whole when first looked at).
   constexpr std::uint16_t one_frame = frame_first | frame_last;
   if ((h.flags & one_frame) == one_frame && h.body_bytes == h.total_bytes && h.body_bytes <= frame_body_bytes &&
-      h.total_bytes <= channel_.max_request_bytes && !assembling_[s]) [[likely]] {
+      h.total_bytes <= channel_.max_request_bytes && !assembling_[s]) {
     counters::bump(c.frames);
-    const handler_entry* e = handlers_.find(h.op);
-    if (e && e->direct && !tracer_ && h.mask != 0 && serve_direct(s, seq, f, h, *e, c)) return true;
-    dispatch(s, seq, f.body, h.body_bytes, h, c, e);
+    dispatch(s, seq, f.body, h.body_bytes, h, c, handlers_.find(h.op));
     return true;
   }
 
@@ -531,62 +607,6 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
                       " failed: " + std::strerror(static_cast<int>(-r.status(i))));
   }
   finish(s, f, last_seq);
-}
-
-bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, const frame_header& h,
-                          const handler_entry& e, counters& c) {
-  const direct_request q{f.body,
-                         h.body_bytes,
-                         h.cell_stride,
-                         h.mask,
-                         platform::popcount32(h.mask),
-                         (h.flags & frame_packed) != 0,
-                         (h.flags & frame_no_reply) != 0};
-  direct_answers a;
-  if (!e.direct.fn(e.direct.context.get(), q, a)) return false;
-  counters::bump(c.requests);
-  if (!a.per_lane && a.uniform <= answer_lowest_layout) {  // (a value the answer word cannot carry)
-    a.per_lane = true;
-    a.has_words = false;
-    for (unsigned i = 0; i < q.lanes; ++i) a.status[i] = a.uniform;
-  }
-  if (q.no_reply) {
-    for (unsigned i = 0; i < (a.per_lane ? q.lanes : 1u); ++i) {
-      const std::int64_t st = a.per_lane ? a.status[i] : a.uniform;
-      if (st < 0)
-        log_.once("no-reply:" + std::to_string(h.op) + ":" + std::to_string(st),
-                  "fire-and-forget op " + std::to_string(h.op) + " from block " + std::to_string(h.block) +
-                      " failed: " + std::strerror(static_cast<int>(-st)));
-    }
-    finish(s, f, seq);
-    return true;
-  }
-  if (!a.per_lane) {
-    finish(s, f, seq, a.uniform, true);
-    return true;
-  }
-  // As complete() lays out answers of at most 8 data bytes a lane. Every
-  // argument was read before the first store: the answer overwrites them.
-  const std::int64_t first = a.status[0];
-  std::uint64_t differ = 0, nonzero = 0;  // (one pass, no branch: vectorised)
-  for (unsigned i = 0; i < q.lanes; ++i) {
-    differ |= static_cast<std::uint64_t>(a.status[i] ^ first);
-    nonzero |= static_cast<std::uint64_t>(a.status[i]);
-  }
-  const bool uniform = !a.has_words && differ == 0 && first > answer_lowest_layout && first <= INT32_MAX;
-  const bool all_ok = a.has_words && nonzero == 0;
-  if (uniform) {
-    finish(s, f, seq, static_cast<std::int32_t>(first), true);
-  } else if (all_ok) {
-    for (unsigned i = 0; i < q.lanes; ++i) std::memcpy(f.body + result_ok_word_offset(i), &a.word[i], 8);
-    finish(s, f, seq, answer_words_ok, true);
-  } else {
-    std::memcpy(f.body + result_status_offset(0), a.status, sizeof a.status[0] * q.lanes);
-    if (a.has_words)
-      for (unsigned i = 0; i < q.lanes; ++i) std::memcpy(f.body + result_word_offset(i), &a.word[i], 8);
-    finish(s, f, seq, a.has_words ? answer_per_lane_word : answer_per_lane_status, true);
-  }
-  return true;
 }
 
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,

@@ -76,6 +76,9 @@ class server {
   // false: the frame must wait (no reassembly budget yet, or it has not all
   // arrived); nothing was consumed.
   bool consume(std::uint32_t slot, std::uint32_t seq, counters& c);
+  // consume's rarer cases: a frame not yet whole, or one of several.
+  [[gnu::noinline]] bool consume_frame(std::uint32_t slot, std::uint32_t seq, protocol::frame& f,
+                                       protocol::frame_header h, counters& c);
   // The slots one thread served last (server.cpp, serve_recent).
   struct alignas(64) recent_slots {
     static constexpr std::uint32_t size = 8, every = 256;  // (every: a power of two)
@@ -92,11 +95,14 @@ class server {
   bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
+  // A fire-and-forget request's failed lanes, logged once per operation and status.
+  [[gnu::cold, gnu::noinline]] void log_failed_sends(const protocol::frame_header& h, unsigned lanes,
+                                                     const direct_answers& a);
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
                 const protocol::frame_header& h, counters& c, const handler_entry* e);
   // A one-frame request through its operation's direct handler
   // (runtime/direct.h); false when it declined.
-  bool serve_direct(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, const protocol::frame_header& h,
+  [[gnu::always_inline]] bool serve_direct(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, const protocol::frame_header& h,
                     const handler_entry& e, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
   void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,

@@ -94,7 +94,7 @@ TEST(DirectHandler, ServesWhatItTakesAndLeavesTheRestToTheHandler) {
   direct_calls = handler_calls = 0;
   direct_handler d;
   d.fn = [](const void*, const direct_request& q, direct_answers& out) noexcept {
-    if (q.lanes != 32) return false;  // declines anything but a whole warp
+    if (q.lanes() != 32) return false;  // declines anything but a whole warp
     ++direct_calls;
     out.uniform = 7;
     return true;

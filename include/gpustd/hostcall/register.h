@@ -489,11 +489,12 @@ direct_handler make_direct_handler(std::shared_ptr<F> fp) {
       constexpr std::uint32_t fixed = static_cast<std::uint32_t>(T::fixed);
       constexpr std::uint32_t stride = protocol::packed_stride(fixed);
       // Any other shape goes to the site handler, which validates it.
-      if (!q.packed || q.no_reply || q.cell_stride != fixed || q.body_bytes != q.lanes * stride) return false;
+      const unsigned lanes = q.lanes();
+      if (!q.packed || q.no_reply || q.cell_stride != fixed || q.body_bytes != lanes * stride) return false;
       F& f = *const_cast<F*>(static_cast<const F*>(context));
       out.per_lane = true;
       bool words = false;
-      for (unsigned i = 0; i < q.lanes; ++i) {
+      for (unsigned i = 0; i < lanes; ++i) {
         typename T::storage st;
         read_plain(st, q.body + i * stride);
         out.word[i] = 0;

@@ -16,21 +16,22 @@
 #include <cstdint>
 #include <memory>
 
+#include "gpustd/platform/bits.h"
 #include "gpustd/protocol/layout.h"
 
 namespace gpustd {
 
 // A one-frame request, as its header says; nothing in it is trusted beyond
-// what the server checked: it fits one frame, and `lanes` >= 1 matches the
-// mask.
+// what the server checked: it fits one frame, and its mask is not 0.
 struct direct_request {
   const unsigned char* body;  // the frame's body (read only: answers go to direct_answers)
   std::uint32_t body_bytes;
   std::uint32_t cell_stride;  // packed: every lane's argument bytes
   std::uint32_t mask;
-  unsigned lanes;
   bool packed;
   bool no_reply;
+  // The calling lanes (>= 1). (Counted when asked for: the null call never asks.)
+  unsigned lanes() const noexcept { return platform::popcount32(mask); }
 };
 
 // The lanes' answers: one status for every lane, or a status (and maybe
