@@ -242,8 +242,7 @@ void runtime::synchronize() {
 }
 
 void runtime::register_handler(std::uint16_t op, handler fn, handler_kind kind) {
-  if (!fn) throw runtime_error("gpustd::runtime::register_handler: empty handler");
-  impl_->handlers.set(op, std::move(fn), kind);
+  register_direct(op, std::move(fn), kind, {});
 }
 
 void runtime::register_direct(std::uint16_t op, handler fn, handler_kind kind, direct_handler direct) {

@@ -312,18 +312,44 @@ void server::release_assembly(std::uint32_t s) {
   if (st.buffer.capacity() > (1u << 20)) std::vector<unsigned char>().swap(st.buffer);  // give big buffers back
 }
 
-void server::log_failed_sends(const frame_header& h, unsigned lanes, const direct_answers& a) {
-  for (unsigned i = 0; i < (a.per_lane ? lanes : 1u); ++i) {
-    const std::int64_t st = a.per_lane ? a.status[i] : a.uniform;
-    if (st < 0)
-      log_.once("no-reply:" + std::to_string(h.op) + ":" + std::to_string(st),
-                "fire-and-forget op " + std::to_string(h.op) + " from block " + std::to_string(h.block) +
-                    " failed: " + std::strerror(static_cast<int>(-st)));
-  }
+void server::log_failed_sends(std::uint16_t op, std::uint32_t block, unsigned count, const std::int64_t* status) {
+  for (unsigned i = 0; i < count; ++i)
+    if (status[i] < 0)
+      log_.once("no-reply:" + std::to_string(op) + ":" + std::to_string(status[i]),
+                "fire-and-forget op " + std::to_string(op) + " from block " + std::to_string(block) +
+                    " failed: " + std::strerror(static_cast<int>(-status[i])));
 }
 
+namespace {
+// Writes lanes' answers of at most 8 data bytes each into a frame's body as
+// the device reads them (protocol/layout.h) and returns the answer word's
+// status: one status for every lane when they agree and carry no data;
+// only the words when every status is 0; else the statuses, and the words
+// when there are any. Lane i's word is words[i * stride].
+[[gnu::always_inline]] inline std::int32_t lay_out_lane_answers(unsigned char* body, unsigned lanes,
+                                                         const std::int64_t* status,
+                                  const unsigned char* words, std::size_t stride, bool has_words) {
+  // (Loops that stop at the first lane that differs: per-lane values differ
+  // at once, and a full pass over 32 lanes cost more than they saved.)
+  const std::int64_t first = status[0];
+  bool uniform = !has_words && first > answer_lowest_layout && first <= INT32_MAX;
+  for (unsigned i = 1; uniform && i < lanes; ++i) uniform = status[i] == first;
+  if (uniform) return static_cast<std::int32_t>(first);
+  bool all_ok = has_words;
+  for (unsigned i = 0; all_ok && i < lanes; ++i) all_ok = status[i] == 0;
+  if (all_ok) {
+    for (unsigned i = 0; i < lanes; ++i) std::memcpy(body + result_ok_word_offset(i), words + i * stride, 8);
+    return answer_words_ok;
+  }
+  std::memcpy(body + result_status_offset(0), status, sizeof *status * lanes);
+  if (!has_words) return answer_per_lane_status;
+  for (unsigned i = 0; i < lanes; ++i) std::memcpy(body + result_word_offset(i), words + i * stride, 8);
+  return answer_per_lane_word;
+}
+}  // namespace
+
 inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, const frame_header& h,
-                          const handler_entry& e, counters& c) {
+                                 const handler_entry& e, counters& c) {
   const direct_request q{f.body,
                          h.body_bytes,
                          h.cell_stride,
@@ -333,42 +359,33 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, c
   direct_answers a;
   if (!e.direct.fn(e.direct.context.get(), q, a)) return false;
   counters::bump(c.requests);
-  if (!a.per_lane && a.uniform <= answer_lowest_layout) {  // (a value the answer word cannot carry)
-    a.per_lane = true;
+  if (!a.per_lane && a.uniform > answer_lowest_layout) {  // (else a value the answer word cannot carry)
+    if (q.no_reply) {
+      if (a.uniform < 0) {
+        const std::int64_t st = a.uniform;
+        log_failed_sends(h.op, h.block, 1, &st);
+      }
+      finish(s, f, seq);
+    } else {
+      finish(s, f, seq, a.uniform, true);
+    }
+    return true;
+  }
+  const unsigned lanes = q.lanes();
+  if (!a.per_lane) {
     a.has_words = false;
-    for (unsigned i = 0; i < q.lanes(); ++i) a.status[i] = a.uniform;
+    for (unsigned i = 0; i < lanes; ++i) a.status[i] = a.uniform;
   }
   if (q.no_reply) {
-    if (a.per_lane || a.uniform < 0) log_failed_sends(h, q.lanes(), a);
+    log_failed_sends(h.op, h.block, lanes, a.status);
     finish(s, f, seq);
     return true;
   }
-  if (!a.per_lane) {
-    finish(s, f, seq, a.uniform, true);
-    return true;
-  }
-  // As complete() lays out answers of at most 8 data bytes a lane. Every
-  // argument was read before the first store: the answer overwrites them.
-  const unsigned lanes = q.lanes();
-  const std::int64_t first = a.status[0];
-  std::uint64_t differ = 0, nonzero = 0;  // (one pass, no branch: vectorised)
-  for (unsigned i = 0; i < lanes; ++i) {
-    differ |= static_cast<std::uint64_t>(a.status[i] ^ first);
-    nonzero |= static_cast<std::uint64_t>(a.status[i]);
-  }
-  const bool uniform = !a.has_words && differ == 0 && first > answer_lowest_layout && first <= INT32_MAX;
-  const bool all_ok = a.has_words && nonzero == 0;
-  if (uniform) {
-    finish(s, f, seq, static_cast<std::int32_t>(first), true);
-  } else if (all_ok) {
-    for (unsigned i = 0; i < lanes; ++i) std::memcpy(f.body + result_ok_word_offset(i), &a.word[i], 8);
-    finish(s, f, seq, answer_words_ok, true);
-  } else {
-    std::memcpy(f.body + result_status_offset(0), a.status, sizeof a.status[0] * lanes);
-    if (a.has_words)
-      for (unsigned i = 0; i < lanes; ++i) std::memcpy(f.body + result_word_offset(i), &a.word[i], 8);
-    finish(s, f, seq, a.has_words ? answer_per_lane_word : answer_per_lane_status, true);
-  }
+  // (Every argument was read before this first store: the answer overwrites them.)
+  finish(s, f, seq,
+         lay_out_lane_answers(f.body, lanes, a.status, reinterpret_cast<const unsigned char*>(a.word), sizeof a.word[0],
+                              a.has_words),
+         true);
   return true;
 }
 
@@ -574,37 +591,20 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
       return;
     }
     const request_answers& a = r.answers();
-    const std::int64_t first = a.status[0];
-    bool uniform = !r.has_data() && first > answer_lowest_layout && first <= INT32_MAX;
-    for (unsigned i = 1; uniform && i < r.lanes(); ++i) uniform = a.status[i] == first;
-    if (uniform) {
-      finish(s, f, last_seq, static_cast<std::int32_t>(first), true);
+    const std::uint32_t data = r.data_bytes();
+    if (data <= 8) {  // no data, or a word each
+      finish(s, f, last_seq, lay_out_lane_answers(f.body, r.lanes(), a.status, a.data[0], sizeof a.data[0], data != 0),
+             true);
       return;
     }
-    const std::uint32_t data = r.data_bytes();
-    if (data && data <= 8) {  // a word each: without statuses when they are all 0
-      bool ok = true;
-      for (unsigned i = 0; ok && i < r.lanes(); ++i) ok = a.status[i] == 0;
-      if (ok) {
-        for (unsigned i = 0; i < r.lanes(); ++i) std::memcpy(f.body + result_ok_word_offset(i), a.data[i], 8);
-        finish(s, f, last_seq, answer_words_ok, true);
-        return;
-      }
-    }
-    // Statuses side by side, then only as many data bytes as some lane has
-    // (request_answers is laid out as the answer is: whole parts at once).
+    // Statuses side by side, then every lane's data bytes (request_answers
+    // is laid out as the answer is: both parts at once).
     std::memcpy(f.body + result_status_offset(0), a.status, sizeof a.status[0] * r.lanes());
-    if (data > 8) std::memcpy(f.body + result_data_offset(0), a.data, sizeof a.data[0] * r.lanes());
-    else if (data)
-      for (unsigned i = 0; i < r.lanes(); ++i) std::memcpy(f.body + result_word_offset(i), a.data[i], 8);
-    finish(s, f, last_seq, data > 8 ? answer_per_lane : data ? answer_per_lane_word : answer_per_lane_status, true);
+    std::memcpy(f.body + result_data_offset(0), a.data, sizeof a.data[0] * r.lanes());
+    finish(s, f, last_seq, answer_per_lane, true);
     return;
   } else if (r.answered()) {
-    for (unsigned i = 0; i < r.lanes(); ++i)
-      if (r.status(i) < 0)
-        log_.once("no-reply:" + std::to_string(r.op()) + ":" + std::to_string(r.status(i)),
-                  "fire-and-forget op " + std::to_string(r.op()) + " from block " + std::to_string(r.block()) +
-                      " failed: " + std::strerror(static_cast<int>(-r.status(i))));
+    log_failed_sends(r.op(), r.block(), r.lanes(), r.answers().status);
   }
   finish(s, f, last_seq);
 }

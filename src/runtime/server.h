@@ -95,9 +95,10 @@ class server {
   bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
-  // A fire-and-forget request's failed lanes, logged once per operation and status.
-  [[gnu::cold, gnu::noinline]] void log_failed_sends(const protocol::frame_header& h, unsigned lanes,
-                                                     const direct_answers& a);
+  // A fire-and-forget request's failed lanes (`count` statuses), logged once
+  // per operation and status.
+  [[gnu::cold, gnu::noinline]] void log_failed_sends(std::uint16_t op, std::uint32_t block, unsigned count,
+                                                     const std::int64_t* status);
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
                 const protocol::frame_header& h, counters& c, const handler_entry* e);
   // A one-frame request through its operation's direct handler
