@@ -27,8 +27,11 @@ struct channel_host {
   protocol::future_cell* futures = nullptr;  // the future arena (hostcall/wire.h)
   std::uint32_t future_count = 0;
 
+  // The slot's ring of frames_per_slot frames (a power of two), and the one
+  // that carries sequence number `seq`.
+  protocol::frame* ring_of(std::uint32_t slot) const noexcept { return frames + std::uint64_t(slot) * frames_per_slot; }
   protocol::frame& frame_for(std::uint32_t slot, std::uint32_t seq) const noexcept {
-    return frames[std::uint64_t(slot) * frames_per_slot + (seq & (frames_per_slot - 1))];
+    return ring_of(slot)[seq & (frames_per_slot - 1)];
   }
   // The slot's progress word (layout.h): in its ring's first frame.
   std::uint32_t& progress_of(std::uint32_t slot) const noexcept {

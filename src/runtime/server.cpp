@@ -49,7 +49,7 @@ struct server::assembly {
 // free (protocol/client.h, give_back_answered), so the progress word, on
 // another line (the ring's first header), is left as it is: one store
 // fewer to a line the device may be writing, per blocking request.
-void server::finish(std::uint32_t s, frame& f, std::uint32_t seq, std::int32_t uniform_status, bool device_waits) {
+inline void server::finish(std::uint32_t s, frame& f, std::uint32_t seq, std::int32_t uniform_status, bool device_waits) {
   std::atomic_ref<std::uint64_t>(f.header.answer).store(make_answer(seq, uniform_status), std::memory_order_release);
   if (!device_waits) std::atomic_ref<std::uint32_t>(channel_.progress_of(s)).store(seq, std::memory_order_release);
 }
@@ -159,38 +159,43 @@ void server::wake_parked() {
 }
 
 namespace {
-// Whether 16 doorbells equal the 16 sequence numbers served: one vectorised
-// pass over two cache lines. A hint only (a doorbell may change during the
-// read; the next poll sees it), so the read need not be atomic, and the
-// thread sanitizer is told so.
-[[gnu::no_sanitize_thread]] bool same_16(const std::uint32_t* bells, const std::uint32_t* served) {
+// Which of 16 slots have a doorbell that differs from the sequence number
+// served (bit k: slot k): one vectorised pass over two cache lines. A hint
+// only (a doorbell may change during the read; serving reads it again, and
+// the next poll sees later changes), so the read need not be atomic, and
+// the thread sanitizer is told so.
+[[gnu::no_sanitize_thread]] std::uint32_t differing_16(const std::uint32_t* bells, const std::uint32_t* served) {
 #if defined(__SSE2__)
   const auto* a = reinterpret_cast<const __m128i*>(bells);
   const auto* b = reinterpret_cast<const __m128i*>(served);
-  __m128i diff = _mm_xor_si128(_mm_loadu_si128(a), _mm_loadu_si128(b));
-  for (int i = 1; i < 4; ++i) diff = _mm_or_si128(diff, _mm_xor_si128(_mm_loadu_si128(a + i), _mm_loadu_si128(b + i)));
-  return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xffff;
+  std::uint32_t same = 0;
+  for (int i = 0; i < 4; ++i)
+    same |= static_cast<std::uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(
+                _mm_cmpeq_epi32(_mm_loadu_si128(a + i), _mm_loadu_si128(b + i)))))
+            << (4 * i);
+  return ~same & 0xffffu;
 #else
-  std::uint64_t a[8], b[8];
-  __builtin_memcpy(a, bells, sizeof a);
-  __builtin_memcpy(b, served, sizeof b);
-  std::uint64_t diff = 0;
-  for (int i = 0; i < 8; ++i) diff |= a[i] ^ b[i];
-  return diff == 0;
+  std::uint32_t differ = 0;
+  for (int k = 0; k < 16; ++k) differ |= std::uint32_t(bells[k] != served[k]) << k;
+  return differ;
 #endif
 }
 }  // namespace
 
 // One slot: serves its published frames, in order, while it is not busy;
 // true if it had any. (Inlined into poll(): it runs once per request.)
-inline bool server::serve_slot(std::uint32_t s, counters& c) {
+inline bool server::serve_slot(std::uint32_t s, counters& c, frame* next) {
   if (busy(s)) return false;
   const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
   std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
   if (bell == done) return false;
   while (bell != done) {
-    if (bell != done + 1) __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
-    if (!consume(s, done + 1, c)) break;  // waits for reassembly budget, or for the frame to arrive whole
+    frame& f = next ? *next : channel_.frame_for(s, done + 1);
+    next = nullptr;
+    if (bell != done + 1) [[unlikely]]
+      __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
+    // (false: it waits for reassembly budget, or for the frame to arrive whole)
+    if (!consume(s, done + 1, f, c)) break;
     ++done;
     if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) break;
   }
@@ -213,51 +218,48 @@ bool server::serve_recent(std::uint32_t first, std::uint32_t last, recent_slots&
 }
 
 
-// The scan skips 16 quiet slots at a time, then compares two at a time (one
-// 8-byte load each) before it looks at a single slot.
+// The scan takes 16 slots at a time: one vectorised comparison says which
+// have work; their next frames are fetched all at once, then served. (A
+// tail of fewer than 16 is looked at slot by slot.)
 bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
   counters& c = counters_[who];
   recent_slots& recent = recent_[who];
   bool work = false;
   asm volatile("" ::: "memory");  // doorbells change behind the compiler's back: read them afresh
-  for (std::uint32_t s = first; s < last;) {
-    if ((s & (recent_slots::every - 1)) == 0 && s != first) work |= serve_recent(first, last, recent, c);
-    if ((s & 15u) == 0 && s + 16 <= last) {
-      if (same_16(&channel_.doorbells[s], &served_[s])) {
-        s += 16;
-        continue;
-      }
-      // Under load many of these 16 slots have work: fetch their next frame
-      // headers (written by the device, so not in this core's cache) all at
-      // once rather than one miss after another.
-      // Their bodies too, as long as the slot's last body was: a warp
-      // tends to repeat its calls, and a guess costs nothing to wait for,
-      // where reading the header first would miss on it.
-      for (std::uint32_t k = s; k < s + 16; ++k) {
-        const std::uint32_t next = served_[k] + 1;
-        if (std::atomic_ref<std::uint32_t>(channel_.doorbells[k]).load(std::memory_order_relaxed) != served_[k]) {
-          frame& f = channel_.frame_for(k, next);
-          __builtin_prefetch(&f.header, 1);
-          for (std::uint32_t at = 0; at < body_hint_[k]; at += 64) __builtin_prefetch(f.body + at);
-        }
-      }
-    }
-    if ((s & 1u) == 0 && s + 1 < last) {
-      const auto bells = std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(&channel_.doorbells[s]))
-                             .load(std::memory_order_relaxed);
-      const auto seen = std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(&served_[s]))
-                            .load(std::memory_order_relaxed);
-      if (bells == seen) {
-        s += 2;
-        continue;
-      }
-    }
-    if (serve_slot(s, c)) {
-      recent.note(s);
+  auto serve_one = [&](std::uint32_t k, frame* next = nullptr) __attribute__((always_inline)) {
+    if (serve_slot(k, c, next)) {
+      recent.note(k);
       work = true;
     }
-    ++s;
+  };
+  std::uint32_t s = first;
+  for (; s < last && (s & 15u) != 0; ++s) serve_one(s);
+  for (; s + 16 <= last; s += 16) {
+    if ((s & (recent_slots::every - 1)) == 0 && s != first) work |= serve_recent(first, last, recent, c);
+    std::uint32_t busy16 = differing_16(&channel_.doorbells[s], &served_[s]);
+    if (busy16 == 0) continue;
+    // Under load many of these 16 slots have work: fetch their next frame
+    // headers (written by the device, so not in this core's cache) all at
+    // once rather than one miss after another. Their bodies too, as long
+    // as the slot's last body was: a warp tends to repeat its calls, and a
+    // guess costs nothing to wait for, where reading the header first
+    // would miss on it.
+    // (Each slot's next frame is found once, here: only this thread moves
+    // served_, so serving starts at the same frame.)
+    frame* next[16];
+    for (std::uint32_t m = busy16; m != 0; m &= m - 1) {
+      const unsigned i = static_cast<unsigned>(std::countr_zero(m));
+      frame& f = channel_.frame_for(s + i, served_[s + i] + 1);
+      next[i] = &f;
+      __builtin_prefetch(&f.header, 1);
+      for (std::uint32_t at = 0; at < body_hint_[s + i]; at += 64) __builtin_prefetch(f.body + at);
+    }
+    for (; busy16 != 0; busy16 &= busy16 - 1) {
+      const unsigned i = static_cast<unsigned>(std::countr_zero(busy16));
+      serve_one(s + i, next[i]);
+    }
   }
+  for (; s < last; ++s) serve_one(s);
   return work;
 }
 
@@ -350,33 +352,27 @@ namespace {
 
 inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, const frame_header& h,
                                  const handler_entry& e, counters& c) {
-  const direct_request q{f.body,
-                         h.body_bytes,
-                         h.cell_stride,
-                         h.mask,
-                         (h.flags & frame_packed) != 0,
-                         (h.flags & frame_no_reply) != 0};
+  const direct_request q{&h, f.body};
   direct_answers a;
-  if (!e.direct.fn(e.direct.context.get(), q, a)) return false;
+  const std::int64_t answer = e.direct.fn(e.direct.context.get(), q, a);
+  if (answer == direct_declined) return false;
   counters::bump(c.requests);
-  if (!a.per_lane && a.uniform > answer_lowest_layout) {  // (else a value the answer word cannot carry)
-    if (q.no_reply) {
-      if (a.uniform < 0) {
-        const std::int64_t st = a.uniform;
-        log_failed_sends(h.op, h.block, 1, &st);
-      }
+  const bool no_reply = (h.flags & frame_no_reply) != 0;
+  if (answer > answer_lowest_layout && answer <= INT32_MAX) {  // (else per lane, or a value the answer word cannot carry)
+    if (no_reply) {
+      if (answer < 0) log_failed_sends(h.op, h.block, 1, &answer);
       finish(s, f, seq);
     } else {
-      finish(s, f, seq, a.uniform, true);
+      finish(s, f, seq, static_cast<std::int32_t>(answer), true);
     }
     return true;
   }
   const unsigned lanes = q.lanes();
-  if (!a.per_lane) {
+  if (answer != direct_per_lane) {
     a.has_words = false;
-    for (unsigned i = 0; i < lanes; ++i) a.status[i] = a.uniform;
+    for (unsigned i = 0; i < lanes; ++i) a.status[i] = answer;
   }
-  if (q.no_reply) {
+  if (no_reply) {
     log_failed_sends(h.op, h.block, lanes, a.status);
     finish(s, f, seq);
     return true;
@@ -399,8 +395,7 @@ static bool frame_whole(const frame_header& h, const frame& f, std::uint32_t seq
 // The usual request: whole when first looked at, and one frame long. The
 // rest (frames not yet whole, requests over several frames) is
 // consume_frame's, out of line, so that this path saves few registers.
-bool server::consume(std::uint32_t s, std::uint32_t seq, counters& c) {
-  frame& f = channel_.frame_for(s, seq);
+inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame& f, counters& c) {
   frame_header h;
   std::memcpy(&h, &f.header, sizeof h);
   // The body was written by the device, so it is in no cache: ask for all

@@ -73,9 +73,9 @@ class server {
 
  private:
   struct assembly;
-  // false: the frame must wait (no reassembly budget yet, or it has not all
-  // arrived); nothing was consumed.
-  bool consume(std::uint32_t slot, std::uint32_t seq, counters& c);
+  // Frame `f`, the slot's for `seq`. false: it must wait (no reassembly
+  // budget yet, or it has not all arrived); nothing was consumed.
+  [[gnu::always_inline]] bool consume(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, counters& c);
   // consume's rarer cases: a frame not yet whole, or one of several.
   [[gnu::noinline]] bool consume_frame(std::uint32_t slot, std::uint32_t seq, protocol::frame& f,
                                        protocol::frame_header h, counters& c);
@@ -86,12 +86,10 @@ class server {
     std::uint32_t next = 0;
     // (A slot may be noted more than once: one warp calling alone fills the
     // list; looking at it twice costs less than checking on every request.)
-    void note(std::uint32_t s) noexcept {
-      slot[next] = s;
-      next = (next + 1) % size;
-    }
+    void note(std::uint32_t s) noexcept { slot[next++ % size] = s; }
   };
-  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c);
+  // (`next`: the slot's next frame, where the caller found it already.)
+  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, protocol::frame* next = nullptr);
   bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
@@ -106,7 +104,7 @@ class server {
   [[gnu::always_inline]] bool serve_direct(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, const protocol::frame_header& h,
                     const handler_entry& e, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
-  void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
+  [[gnu::always_inline]] void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
               std::int32_t uniform_status = protocol::answer_per_lane, bool device_waits = false);
   void complete(std::uint32_t slot, std::uint32_t last_seq, const request& r);
   void run_handler(const handler_entry& e, request& r, counters& c);

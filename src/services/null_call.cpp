@@ -9,10 +9,9 @@ namespace gpustd::detail {
 
 void register_null_call(handler_table& table) {
   direct_handler direct;
-  direct.fn = [](const void*, const direct_request& r, direct_answers& out) noexcept {
-    if (r.body_bytes != 0 || r.cell_stride != 0 || r.packed) return false;
-    out.uniform = 0;
-    return true;
+  direct.fn = [](const void*, const direct_request& r, direct_answers&) noexcept -> std::int64_t {
+    if (r.body_bytes() != 0 || r.cell_stride() != 0 || r.packed()) return direct_declined;
+    return 0;
   };
   table.set(protocol::to_u16(protocol::opcode::null_call), [](request&) {}, handler_kind::polling, {},
             std::move(direct));

@@ -93,11 +93,10 @@ TEST(DirectHandler, ServesWhatItTakesAndLeavesTheRestToTheHandler) {
   static int direct_calls, handler_calls;
   direct_calls = handler_calls = 0;
   direct_handler d;
-  d.fn = [](const void*, const direct_request& q, direct_answers& out) noexcept {
-    if (q.lanes() != 32) return false;  // declines anything but a whole warp
+  d.fn = [](const void*, const direct_request& q, direct_answers&) noexcept -> std::int64_t {
+    if (q.lanes() != 32) return direct_declined;  // declines anything but a whole warp
     ++direct_calls;
-    out.uniform = 7;
-    return true;
+    return 7;
   };
   x.table.set(0x8101, [](request& r) {
     ++handler_calls;
@@ -121,10 +120,7 @@ TEST(DirectHandler, ServesWhatItTakesAndLeavesTheRestToTheHandler) {
 TEST(DirectHandler, NoneForBlockingHandlers) {
   fixture x;
   direct_handler d;
-  d.fn = [](const void*, const direct_request&, direct_answers& out) noexcept {
-    out.uniform = 1;
-    return true;
-  };
+  d.fn = [](const void*, const direct_request&, direct_answers&) noexcept -> std::int64_t { return 1; };
   x.table.set(0x8102, [](request&) {}, handler_kind::blocking, {}, std::move(d));
   EXPECT_FALSE(x.table.find(0x8102)->direct);
 }

@@ -485,14 +485,14 @@ direct_handler make_direct_handler(std::shared_ptr<F> fp) {
   direct_handler d;
   if constexpr (direct_servable<H>()) {
     d.context = fp;
-    d.fn = [](const void* context, const direct_request& q, direct_answers& out) noexcept {
+    d.fn = [](const void* context, const direct_request& q, direct_answers& out) noexcept -> std::int64_t {
       constexpr std::uint32_t fixed = static_cast<std::uint32_t>(T::fixed);
       constexpr std::uint32_t stride = protocol::packed_stride(fixed);
       // Any other shape goes to the site handler, which validates it.
       const unsigned lanes = q.lanes();
-      if (!q.packed || q.no_reply || q.cell_stride != fixed || q.body_bytes != lanes * stride) return false;
+      if (!q.packed() || q.no_reply() || q.cell_stride() != fixed || q.body_bytes() != lanes * stride)
+        return direct_declined;
       F& f = *const_cast<F*>(static_cast<const F*>(context));
-      out.per_lane = true;
       bool words = false;
       for (unsigned i = 0; i < lanes; ++i) {
         typename T::storage st;
@@ -520,7 +520,7 @@ direct_handler make_direct_handler(std::shared_ptr<F> fp) {
         }
       }
       out.has_words = words;
-      return true;
+      return direct_per_lane;
     };
   }
   return d;

@@ -82,6 +82,7 @@ inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, s
   std::memcpy(head, &h, sizeof head);
   static_assert(seal_header_words == 4);  // (written out: the host checks the header of every sealed frame)
   std::uint64_t seal = seal_mix(head[0], 0) ^ seal_mix(head[1], 1) ^ seal_mix(head[2], 2) ^ seal_mix(head[3], 3);
+  if (body_bytes < 8) return seal;  // (a header alone, as a null call's: no loop to set up)
   const std::uint32_t words = (body_bytes < frame_body_bytes ? body_bytes : frame_body_bytes) / 8;
   const auto* w = reinterpret_cast<const std::uint64_t*>(body);
   // One atomic load a word (the device may still be writing). Relaxed is

@@ -13,6 +13,7 @@
 //
 // Only for polling operations, and not while a tracer records requests.
 #pragma once
+#include <climits>
 #include <cstdint>
 #include <memory>
 
@@ -22,32 +23,40 @@
 namespace gpustd {
 
 // A one-frame request, as its header says; nothing in it is trusted beyond
-// what the server checked: it fits one frame, and its mask is not 0.
+// what the server checked: it fits one frame, and its mask is not 0. (A
+// view of the header the server copied: building it costs two stores.)
 struct direct_request {
+  const protocol::frame_header* header;
   const unsigned char* body;  // the frame's body (read only: answers go to direct_answers)
-  std::uint32_t body_bytes;
-  std::uint32_t cell_stride;  // packed: every lane's argument bytes
-  std::uint32_t mask;
-  bool packed;
-  bool no_reply;
+  std::uint32_t body_bytes() const noexcept { return header->body_bytes; }
+  std::uint32_t cell_stride() const noexcept { return header->cell_stride; }  // packed: every lane's argument bytes
+  std::uint32_t mask() const noexcept { return header->mask; }
+  bool packed() const noexcept { return (header->flags & protocol::frame_packed) != 0; }
+  bool no_reply() const noexcept { return (header->flags & protocol::frame_no_reply) != 0; }
   // The calling lanes (>= 1). (Counted when asked for: the null call never asks.)
-  unsigned lanes() const noexcept { return platform::popcount32(mask); }
+  unsigned lanes() const noexcept { return platform::popcount32(header->mask); }
 };
 
-// The lanes' answers: one status for every lane, or a status (and maybe
-// 8 data bytes) per lane, by rank.
+// What a direct handler returns, besides every lane's status (any other
+// value): declined, the request goes to the operation's handler; or the
+// answers are per lane, in direct_answers.
+inline constexpr std::int64_t direct_declined = INT64_MIN;
+inline constexpr std::int64_t direct_per_lane = INT64_MIN + 1;
+
+// The lanes' answers when per lane: a status (and maybe 8 data bytes)
+// each, by rank.
 struct direct_answers {
-  bool per_lane = false;   // false: every lane gets `uniform`, no data
-  bool has_words = false;  // per_lane: word[rank] holds each lane's 8 data bytes
-  std::int32_t uniform = 0;
+  bool has_words = false;  // word[rank] holds each lane's 8 data bytes
   std::int64_t status[protocol::lanes_per_request];
   std::uint64_t word[protocol::lanes_per_request];
 };
 
-// Fills `out` and returns true, or returns false (declined: the request
-// goes to the operation's handler). Called on server threads, concurrently;
-// it must not throw (a callable's exception is that lane's -EIO).
-using direct_fn = bool (*)(const void* context, const direct_request& req, direct_answers& out) noexcept;
+// Returns every lane's status, or direct_per_lane after filling `out`, or
+// direct_declined. (Returned rather than stored: the null call's answer
+// then never goes through memory.) Called on server threads,
+// concurrently; it must not throw (a callable's exception is that lane's
+// -EIO).
+using direct_fn = std::int64_t (*)(const void* context, const direct_request& req, direct_answers& out) noexcept;
 
 struct direct_handler {
   direct_fn fn = nullptr;
