@@ -41,17 +41,27 @@ struct server::assembly {
   std::int64_t waiting_since = 0;
 };
 
-// The frame is consumed: the device may read the answer, and (once the
-// slot's progress word says so) reuse the frame. A slot's frames are
-// finished in sequence order (a busy slot is not polled), so its progress
-// word only moves forward. `device_waits`: the device waits for this
-// frame's answer and learns from it that the slot's frames up to `seq` are
-// free (protocol/client.h, give_back_answered), so the progress word, on
-// another line (the ring's first header), is left as it is: one store
-// fewer to a line the device may be writing, per blocking request.
+// The frame is consumed and answered: the device may read the answer, and
+// learns from it that the slot's frames up to `seq` are free (protocol/
+// client.h, give_back_answered), so the progress word, on another line
+// (the ring's first header), is left as it is: one store fewer to a line
+// the device may be writing, per blocking request. (`device_waits` false:
+// nobody may be waiting, the progress word is moved too; answer_error's
+// case, which does not know.)
 inline void server::finish(std::uint32_t s, frame& f, std::uint32_t seq, std::int32_t uniform_status, bool device_waits) {
   std::atomic_ref<std::uint64_t>(f.header.answer).store(make_answer(seq, uniform_status), std::memory_order_release);
-  if (!device_waits) std::atomic_ref<std::uint32_t>(channel_.progress_of(s)).store(seq, std::memory_order_release);
+  if (!device_waits) release_frame(s, seq);
+}
+
+// The frame is consumed, and nobody waits for its answer (a fire-and-forget
+// request, a frame of a request not yet whole): the slot's progress word
+// says the device may reuse it, and the answer word is left alone (the
+// device reads it only for a call it waits on; one store fewer to the
+// frame's line, which the device writes again next). A slot's frames are
+// finished in sequence order (a busy slot is not polled), so its progress
+// word only moves forward.
+inline void server::release_frame(std::uint32_t s, std::uint32_t seq) {
+  std::atomic_ref<std::uint32_t>(channel_.progress_of(s)).store(seq, std::memory_order_release);
 }
 
 server::server(const channel_host& channel, handler_table& handlers, blocking_pool& pool, runtime_log& log,
@@ -361,7 +371,7 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, c
   if (answer > answer_lowest_layout && answer <= INT32_MAX) {  // (else per lane, or a value the answer word cannot carry)
     if (no_reply) {
       if (answer < 0) log_failed_sends(h.op, h.block, 1, &answer);
-      finish(s, f, seq);
+      release_frame(s, seq);
     } else {
       finish(s, f, seq, static_cast<std::int32_t>(answer), true);
     }
@@ -374,7 +384,7 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, c
   }
   if (no_reply) {
     log_failed_sends(h.op, h.block, lanes, a.status);
-    finish(s, f, seq);
+    release_frame(s, seq);
     return true;
   }
   // (Every argument was read before this first store: the answer overwrites them.)
@@ -492,7 +502,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame& f, frame_h
     release_assembly(s);
     malformed(h, s, bad, c);
     if (last) answer_error(s, seq, h, status_malformed);
-    else finish(s, f, seq);
+    else release_frame(s, seq);
     return true;
   }
   if (first) {
@@ -522,7 +532,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame& f, frame_h
       release_assembly(s);
       malformed(h, s, "frames longer than the request", c);
       if (last) answer_error(s, seq, h, status_malformed);
-      else finish(s, f, seq);
+      else release_frame(s, seq);
       return true;
     }
     if (h.body_bytes)  // (an empty buffer's data() may be null: no memcpy from it, found by the fuzzer)
@@ -530,7 +540,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame& f, frame_h
   }
   st.received += h.body_bytes;
   if (!last) {
-    finish(s, f, seq);  // frame copied out: the device may reuse it
+    release_frame(s, seq);  // frame copied out: the device may reuse it
     return true;
   }
   assembling_[s] = false;
@@ -549,7 +559,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame& f, frame_h
 
 void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header&, std::int64_t status) {
   frame& f = channel_.frame_for(s, seq);
-  finish(s, f, seq, static_cast<std::int32_t>(status));  // every lane gets the same error
+  finish(s, f, seq, static_cast<std::int32_t>(status), false);  // every lane gets the same error
 }
 
 void server::run_handler(const handler_entry& e, request& r, counters& c) {
@@ -601,7 +611,7 @@ void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r)
   } else if (r.answered()) {
     log_failed_sends(r.op(), r.block(), r.lanes(), r.answers().status);
   }
-  finish(s, f, last_seq);
+  release_frame(s, last_seq);
 }
 
 void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,

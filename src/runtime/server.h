@@ -105,7 +105,8 @@ class server {
                     const handler_entry& e, counters& c);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
   [[gnu::always_inline]] void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
-              std::int32_t uniform_status = protocol::answer_per_lane, bool device_waits = false);
+                                     std::int32_t uniform_status, bool device_waits);
+  [[gnu::always_inline]] void release_frame(std::uint32_t slot, std::uint32_t seq);
   void complete(std::uint32_t slot, std::uint32_t last_seq, const request& r);
   void run_handler(const handler_entry& e, request& r, counters& c);
   std::uint32_t served(std::uint32_t s) const noexcept {
