@@ -259,10 +259,21 @@ bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
     frame* next[16];
     for (std::uint32_t m = busy16; m != 0; m &= m - 1) {
       const unsigned i = static_cast<unsigned>(std::countr_zero(m));
-      frame& f = channel_.frame_for(s + i, served_[s + i] + 1);
+      const std::uint32_t done = served_[s + i];
+      frame& f = channel_.frame_for(s + i, done + 1);
       next[i] = &f;
       __builtin_prefetch(&f.header, 1);
       for (std::uint32_t at = 0; at < body_hint_[s + i]; at += 64) __builtin_prefetch(f.body + at);
+      // Several frames waiting: fire-and-forget sends, most often, each of
+      // which moves the progress word. Their headers and that word's line
+      // are fetched now too, rather than one after another while serving.
+      const std::uint32_t waiting =
+          std::atomic_ref<std::uint32_t>(channel_.doorbells[s + i]).load(std::memory_order_relaxed) - done;
+      if (waiting > 1) [[unlikely]] {
+        const std::uint32_t ahead = std::min(waiting, channel_.frames_per_slot);
+        for (std::uint32_t k = 2; k <= ahead; ++k) __builtin_prefetch(&channel_.frame_for(s + i, done + k).header, 1);
+        __builtin_prefetch(&channel_.progress_of(s + i), 1);
+      }
     }
     for (; busy16 != 0; busy16 &= busy16 - 1) {
       const unsigned i = static_cast<unsigned>(std::countr_zero(busy16));
