@@ -91,8 +91,9 @@ struct alignas(64) frame_header {
   // 32 bytes of this header and the frame's body.
   std::uint64_t seal;
   std::uint32_t reserved[2];
-  // host: written once the frame is consumed (and, on the last frame of a
-  // blocking request, answered), in one 8-byte store:
+  // host: written once the last frame of a blocking request is answered (or
+  // a request fails validation), in one 8-byte store; left alone for frames
+  // nobody waits for, which only move the progress word:
   //   bits 0..31   the frame's seq ("done")
   //   bits 32..63  the status every lane gets, or one of the answer_per_lane
   //                values below: read each lane's status (and data) from
