@@ -174,6 +174,36 @@ TEST(Protocol, ARecentlyServedSlotIsLookedAtAgainWithinAPass) {
   EXPECT_TRUE(b.srv.drained());
 }
 
+// A poll over any range of slots serves each of them once, in slot order,
+// and each slot's frames in sequence order: slots before the first group
+// of 16, whole groups, and a tail (server.cpp, poll), with slots holding
+// several frames among them. Slots outside the range are left alone.
+TEST(Protocol, PollServesEverySlotOfItsRangeOnceAndInOrder) {
+  bench b(40, 4);
+  std::vector<std::uint64_t> expected;
+  for (std::uint32_t s = 0; s < 40; ++s) {
+    publish_count(b, s, 1, op_count, s);
+    if (s == 20 || s == 35)
+      for (std::uint32_t seq = 2; seq <= 3; ++seq) publish_count(b, s, seq, op_count, 1000 * (seq - 1) + s);
+  }
+  for (std::uint32_t s = 5; s < 37; ++s) {
+    expected.push_back(s);
+    if (s == 20 || s == 35) expected.insert(expected.end(), {1000 + s, 2000 + s});
+  }
+  EXPECT_TRUE(b.srv.poll(5, 37, 0));
+  EXPECT_EQ(b.order, expected);
+  for (std::uint32_t s : {0u, 4u, 37u, 39u}) EXPECT_EQ(b.ch.host.progress_of(s), 0u) << "slot " << s;
+  EXPECT_EQ(b.ch.host.progress_of(5), 1u);
+  EXPECT_EQ(b.ch.host.progress_of(20), 3u);
+  EXPECT_EQ(b.ch.host.progress_of(35), 3u);
+  EXPECT_FALSE(b.srv.drained());
+  EXPECT_FALSE(b.srv.poll(5, 37, 0)) << "nothing left in the range";
+  EXPECT_TRUE(b.srv.poll(0, 5, 0));
+  EXPECT_TRUE(b.srv.poll(37, 40, 0));
+  EXPECT_EQ(b.order.size(), expected.size() + 8);
+  EXPECT_TRUE(b.srv.drained());
+}
+
 TEST(Protocol, FireAndForgetIsQueuedUntilServedInOrder) {
   bench b(1, 4);
   for (std::uint64_t i = 0; i < 3; ++i) send_count(100 + i);  // fits the 4-frame window: no waiting
