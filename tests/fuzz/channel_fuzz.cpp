@@ -116,8 +116,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::atomic_ref<std::uint64_t>(f.header.answer).store(0, std::memory_order_relaxed);
     std::atomic_ref<std::uint32_t>(ch.doorbells[slot]).store(seq, std::memory_order_release);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    // Served: answered (a call the device waits for, or an error), or, for a
+    // frame nobody waits for (fire-and-forget, a request's earlier frames),
+    // released through the slot's progress word with its answer word left alone.
+    std::uint32_t& progress = ch.frames[slot * frames_per_slot].header.progress;
     while (gpustd::protocol::answer_seq(std::atomic_ref<std::uint64_t>(f.header.answer).load(std::memory_order_acquire)) !=
-           seq) {
+               seq &&
+           std::atomic_ref<std::uint32_t>(progress).load(std::memory_order_acquire) != seq) {
       if (std::chrono::steady_clock::now() > deadline) {
         std::fprintf(stderr, "channel_fuzz: frame %u on slot %u was never served (a hang)\n", seq, slot);
         std::abort();
