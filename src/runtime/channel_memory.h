@@ -35,7 +35,7 @@ struct channel_host {
   }
   // The slot's progress word (layout.h): in its ring's first frame.
   std::uint32_t& progress_of(std::uint32_t slot) const noexcept {
-    return frames[std::uint64_t(slot) * frames_per_slot].header.progress;
+    return ring_of(slot)[0].header.progress;
   }
 };
 

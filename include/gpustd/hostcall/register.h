@@ -272,16 +272,27 @@ GPUSTD_HOST_INLINE void answer(request& r, const lane_site& s, std::int64_t stat
   r.set_result(s.rank, status, std::span<const std::byte>(static_cast<const std::byte*>(data), n));
 }
 
-// A call's value: in the status when it fits (wire.h), else as data.
+// The status a call's value travels with: the value + 1 where it fits
+// there (wire.h), else 0, and the value goes as data.
+template <class R>
+GPUSTD_HOST_INLINE std::int64_t value_status(const R& v) {
+  if constexpr (protocol::result_in_status<R>)
+    if (static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit)
+      return static_cast<std::int64_t>(v) + 1;
+  return 0;
+}
+
+// A call's value: in the status when it fits, else as data.
 template <class R>
 GPUSTD_HOST_INLINE void answer_value(request& r, const lane_site& s, const R& v) {
-  if constexpr (protocol::result_in_status<R>) {
-    if (static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit) {
-      answer(r, s, static_cast<std::int64_t>(v) + 1, nullptr, 0);
-      return;
-    }
-  }
-  answer(r, s, 0, &v, sizeof v);
+  if (const std::int64_t status = value_status(v)) answer(r, s, status, nullptr, 0);
+  else answer(r, s, 0, &v, sizeof v);
+}
+
+// The callable run on one call's decoded arguments; its result (or void).
+template <class H, class F>
+GPUSTD_HOST_INLINE typename hostcall_types<H>::R invoke_on(F& f, typename hostcall_types<H>::storage& st) {
+  return std::apply([&](auto&... h) -> typename hostcall_types<H>::R { return std::invoke(f, h.get()...); }, st);
 }
 
 template <class H>
@@ -443,11 +454,11 @@ site_handler make_site_handler(const host_services& hs, std::shared_ptr<F> fp) {
     serve_sites<H>(r, sites, hs, [&](const lane_site& s, typename T::storage& st) GPUSTD_HOST_INLINE_LAMBDA {
       try {
         if constexpr (std::is_void_v<typename T::R>) {
-          std::apply([&](auto&... h) { std::invoke(f, h.get()...); }, st);
+          invoke_on<H>(f, st);
           const int err = finish_all<H>(st, hs);
           answer(r, s, err ? -err : 0, nullptr, 0);
         } else {
-          const typename T::R v = std::apply([&](auto&... h) -> typename T::R { return std::invoke(f, h.get()...); }, st);
+          const typename T::R v = invoke_on<H>(f, st);
           const int err = finish_all<H>(st, hs);
           if (err) answer(r, s, -err, nullptr, 0);
           else answer_value(r, s, v);
@@ -500,17 +511,12 @@ direct_handler make_direct_handler(std::shared_ptr<F> fp) {
         out.word[i] = 0;
         try {
           if constexpr (std::is_void_v<R>) {
-            std::apply([&](auto&... h) { std::invoke(f, h.get()...); }, st);
+            invoke_on<H>(f, st);
             out.status[i] = 0;
           } else {
-            const R v = std::apply([&](auto&... h) -> R { return std::invoke(f, h.get()...); }, st);
-            bool in_status = false;
-            if constexpr (protocol::result_in_status<R>)  // (as answer_value)
-              in_status = static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit;
-            if (in_status) {
-              out.status[i] = static_cast<std::int64_t>(v) + 1;
-            } else {
-              out.status[i] = 0;
+            const R v = invoke_on<H>(f, st);
+            out.status[i] = value_status(v);
+            if (out.status[i] == 0) {
               std::memcpy(&out.word[i], &v, sizeof v);
               words = true;
             }
