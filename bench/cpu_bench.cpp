@@ -292,6 +292,40 @@ BENCHMARK(BM_ServerServesRequests)
     ->Args({32, 8, 1, 1, 1})
     ->Unit(benchmark::kMicrosecond);
 
+// The host's cost per fire-and-forget send (gpustd::null_send), without a
+// device: every slot of an H100-sized channel holds range(0) sealed 32-lane
+// null sends, as a warp that sends in a loop leaves its window (1 to the 4
+// frames of a slot), and one thread serves them all. Each frame moves the
+// slot's progress word, and nothing else is written back.
+void BM_ServerServesSends(benchmark::State& state) {
+  using namespace gpustd::protocol;
+  const std::uint32_t slots = 8448, frames_per_slot = 4;
+  const auto waiting = static_cast<std::uint32_t>(state.range(0));
+  gpustd::detail::plain_channel ch(slots, frames_per_slot, 1u << 20);
+  gpustd::detail::handler_table table;
+  gpustd::detail::register_null_call(table);  // as the runtime serves it
+  gpustd::detail::blocking_pool pool(1);
+  gpustd::detail::runtime_log log(2);
+  gpustd::detail::server srv(ch.host, table, pool, log);
+  std::uint32_t seq = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (std::uint32_t s = 0; s < slots; ++s)
+      for (std::uint32_t k = 1; k <= waiting; ++k) {
+        frame& f = ch.host.frame_for(s, seq + k);
+        one_frame_request(f, seq + k, to_u16(opcode::null_call), frame_no_reply | frame_sealed, 0xffffffffu, 0, 0);
+        f.header.seal = seal_of(f.header, f.body, 0);
+        if (k == waiting) ch.doorbells[s] = seq + k;
+      }
+    seq += waiting;
+    state.ResumeTiming();
+    srv.poll_all();
+  }
+  if (ch.host.progress_of(0) != seq) state.SkipWithError("the sends were not all served");
+  state.SetItemsProcessed(state.iterations() * slots * waiting);
+}
+BENCHMARK(BM_ServerServesSends)->Arg(1)->Arg(4)->Unit(benchmark::kMicrosecond);
+
 // The host's cost of queued asynchronous calls (hostcall/future_queue.h):
 // every slot holds one future_batch request of 32 lanes x range(1) queued
 // bench_add2 calls, as one warp's async_calls send them (8: a full group;

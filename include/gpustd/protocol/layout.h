@@ -80,6 +80,11 @@ struct alignas(64) frame_header {
                               // has arguments or a payload and the request is empty; with
                               // frame_packed, every lane's argument bytes (1..56; the cell is
                               // that padded to 8)
+  // device, with frame_sealed: what protocol/seal.h computes over the first
+  // 32 bytes of this header and the frame's body. Right after them, so that
+  // the five words go out in one store instruction of the group's lanes
+  // (protocol/client.h): one write across PCIe, not two.
+  std::uint64_t seal;
   // host, in the first frame of each slot's ring only: the newest sequence
   // number the host has finished on the slot (release). A sender whose
   // window is full reads it once and learns how many frames are free. (Here
@@ -87,9 +92,6 @@ struct alignas(64) frame_header {
   // address, so reading it costs no register.)
   std::uint32_t progress;
   std::uint32_t reserved0;
-  // device, with frame_sealed: what protocol/seal.h computes over the first
-  // 32 bytes of this header and the frame's body.
-  std::uint64_t seal;
   std::uint32_t reserved[2];
   // host: written once the last frame of a blocking request is answered (or
   // a request fails validation), in one 8-byte store; left alone for frames
@@ -102,12 +104,13 @@ struct alignas(64) frame_header {
   std::uint64_t answer;
 };
 static_assert(sizeof(frame_header) == 64, "frame header is one 64-byte line");
-// The client writes the first 32 bytes as four little-endian 8-byte words.
+// The client writes the first 40 bytes as five little-endian 8-byte words
+// (the header's four, then the seal).
 static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) == 6 &&
               offsetof(frame_header, mask) == 8 && offsetof(frame_header, body_bytes) == 12 &&
               offsetof(frame_header, total_bytes) == 16 && offsetof(frame_header, block) == 20 &&
               offsetof(frame_header, warp) == 24 && offsetof(frame_header, cell_stride) == 28 &&
-              offsetof(frame_header, progress) == 32 && offsetof(frame_header, seal) == 40 &&
+              offsetof(frame_header, seal) == 32 && offsetof(frame_header, progress) == 40 &&
               offsetof(frame_header, answer) == 56);
 // Answers with a status per lane (statuses in the body, laid out below).
 // Which one the host writes depends on the widest data any lane got, so that
