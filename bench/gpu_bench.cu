@@ -131,6 +131,9 @@ unsigned long long not_yet_whole_total = 0, frames_total = 0;
 measured gpustd_run(void (*kernel)(int, unsigned*), int blocks, int threads, int calls, int host_threads) {
   gpustd::runtime_options o;
   o.server_threads = static_cast<unsigned>(host_threads);
+  // GPUSTD_BENCH_FRAMES_PER_SLOT: another window per slot (a power of two),
+  // to see what a deeper one would give.
+  if (const char* f = std::getenv("GPUSTD_BENCH_FRAMES_PER_SLOT")) o.frames_per_slot = static_cast<unsigned>(std::atoi(f));
   gpustd::runtime rt(o);
   unsigned* bad;
   CHECK(cudaMalloc(&bad, 4));
@@ -164,14 +167,18 @@ int main(int argc, char** argv) {
   const int host_n = static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u));
   std::printf("device: %s, %d SMs, host threads N=%d\n", p.name, sms, host_n);
   CHECK(cudaFree(nullptr));
-  // GPUSTD_BENCH_ONLY=full:T (T host threads): only blocking null calls from
-  // every resident warp, 20 runs, for a profiler to watch the server.
-  if (const char* only = std::getenv("GPUSTD_BENCH_ONLY"); only && std::strncmp(only, "full:", 5) == 0) {
-    const int ht = std::max(1, std::atoi(only + 5));
+  // GPUSTD_BENCH_ONLY=full:T or ff:T (T host threads): only blocking null
+  // calls (full) or null sends (ff) from every resident warp, 20 runs, for a
+  // profiler to watch the server or to try other thread counts.
+  if (const char* only = std::getenv("GPUSTD_BENCH_ONLY");
+      only && (std::strncmp(only, "full:", 5) == 0 || std::strncmp(only, "ff:", 3) == 0)) {
+    const bool ff = only[1] == 'f';
+    const int ht = std::max(1, std::atoi(std::strchr(only, ':') + 1));
     const double total = double(all_blocks) * 1024 / 32 * 200;
     for (int r = 0; r < 20; ++r) {
-      const measured b = gpustd_run(blocking_calls, all_blocks, 1024, 200, ht);
-      std::printf("full GPU, %d host thr: %.3f M warp-calls/s\n", ht, total / b.secs / 1e6);
+      const measured b = gpustd_run(ff ? fire_and_forget : blocking_calls, all_blocks, 1024, 200, ht);
+      std::printf("full GPU, %s, %d host thr: %.3f M warp-calls/s\n", ff ? "fire-and-forget" : "blocking", ht,
+                  total / b.secs / 1e6);
     }
     return 0;
   }
