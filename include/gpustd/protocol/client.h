@@ -264,8 +264,8 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     // then the seal and the doorbell: no fence, no barrier. On a GPU, with
     // five lanes or more, the header and the seal (layout.h: the word after
     // it) go out in one store instruction, one write across PCIe, not two
-    // (gpu_bench at full GPU, 8 server threads: blocking 101-106 -> 124-127 M
-    // calls/s, fire-and-forget 184-194 -> 221-240 M). Otherwise the leader
+    // (gpu_bench at full GPU, 8 server threads: blocking 101-106 -> 116-127 M
+    // calls/s, fire-and-forget 184-194 -> 215-240 M). Otherwise the leader
     // writes the seal after the header, and so before its doorbell: the CPU
     // backend's lanes are threads, and one descheduled between another's
     // doorbell and its own share of the frame would leave the host waiting
