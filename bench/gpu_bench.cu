@@ -170,9 +170,9 @@ int main(int argc, char** argv) {
   // GPUSTD_BENCH_ONLY=full:T or ff:T (T host threads): only blocking null
   // calls (full) or null sends (ff) from every resident warp, 20 runs, for a
   // profiler to watch the server or to try other thread counts.
-  if (const char* only = std::getenv("GPUSTD_BENCH_ONLY");
-      only && (std::strncmp(only, "full:", 5) == 0 || std::strncmp(only, "ff:", 3) == 0)) {
-    const bool ff = only[1] == 'f';
+  const char* only = std::getenv("GPUSTD_BENCH_ONLY");
+  const bool ff = only && std::strncmp(only, "ff:", 3) == 0;
+  if (ff || (only && std::strncmp(only, "full:", 5) == 0)) {
     const int ht = std::max(1, std::atoi(std::strchr(only, ':') + 1));
     const double total = double(all_blocks) * 1024 / 32 * 200;
     for (int r = 0; r < 20; ++r) {
