@@ -157,6 +157,18 @@ measured gpustd_run(void (*kernel)(int, unsigned*), int blocks, int threads, int
   return {secs, st1.requests - before};
 }
 
+// The process's anonymous memory in transparent huge pages (KiB), or -1.
+long anon_huge_kb() {
+  FILE* f = std::fopen("/proc/self/smaps_rollup", "r");
+  if (!f) return -1;
+  char line[256];
+  long kb = -1;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) break;
+  std::fclose(f);
+  return kb;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,6 +179,12 @@ int main(int argc, char** argv) {
   const int host_n = static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u));
   std::printf("device: %s, %d SMs, host threads N=%d\n", p.name, sms, host_n);
   CHECK(cudaFree(nullptr));
+  {  // Whether the channel got huge pages (runtime_options::channel_huge_pages).
+    const long before = anon_huge_kb();
+    gpustd::runtime rt;
+    std::printf("channel in huge pages: %ld KiB (GPUSTD_CHANNEL_HUGE_PAGES=%s)\n", anon_huge_kb() - before,
+                std::getenv("GPUSTD_CHANNEL_HUGE_PAGES") ? std::getenv("GPUSTD_CHANNEL_HUGE_PAGES") : "unset");
+  }
   // GPUSTD_BENCH_ONLY=full:T or ff:T (T host threads): only blocking null
   // calls (full) or null sends (ff) from every resident warp, 20 runs, for a
   // profiler to watch the server or to try other thread counts.

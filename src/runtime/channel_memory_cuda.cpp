@@ -2,7 +2,9 @@
 // device's address space, slot states in device memory, and the view written
 // into every translation unit's __constant__ copy (protocol/channel_symbol.h).
 #include <cuda_runtime.h>
+#include <sys/mman.h>
 
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -31,15 +33,73 @@ void check(cudaError_t e, const char* what) {
 class cuda_channel_memory;
 cuda_channel_memory* live = nullptr;  // guarded by registry_mutex
 
+// Zeroed host memory, pinned and mapped into the device's address space.
+// With `huge`: anonymous memory aligned to 2 MiB that the kernel is asked to
+// back with transparent huge pages, faulted in, then registered with CUDA
+// (under load the server reads a frame on another page each time, and with
+// 4 KiB pages each read cost a TLB miss; 71 MB of frames on an H100 fit in
+// 36 huge pages). Where mapping, advice or registration fails:
+// cudaHostAlloc, as without `huge`.
+class pinned_block {
+ public:
+  pinned_block(std::size_t bytes, bool huge, const char* what) {
+    if (huge && map_huge(bytes)) return;
+    check(cudaHostAlloc(&base_, bytes, cudaHostAllocMapped | cudaHostAllocPortable),
+          (std::string("cudaHostAlloc of ") + what).c_str());
+    std::memset(base_, 0, bytes);
+  }
+  pinned_block(const pinned_block&) = delete;
+  pinned_block& operator=(const pinned_block&) = delete;
+  ~pinned_block() {
+    if (mapped_bytes_) {
+      cudaHostUnregister(base_);
+      ::munmap(base_, mapped_bytes_);
+    } else if (base_) {
+      cudaFreeHost(base_);
+    }
+  }
+  void* host() const noexcept { return base_; }
+
+ private:
+  bool map_huge(std::size_t bytes) {
+    constexpr std::size_t huge = std::size_t(2) << 20;
+    const std::size_t size = (bytes + huge - 1) / huge * huge;
+    void* m = ::mmap(nullptr, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return false;
+    // Keep the 2 MiB-aligned part; give back what is before and after it.
+    const auto start = reinterpret_cast<std::uintptr_t>(m);
+    const std::uintptr_t aligned = (start + huge - 1) & ~(std::uintptr_t(huge) - 1);
+    if (aligned > start) ::munmap(m, aligned - start);
+    if (const std::size_t tail = start + size + huge - (aligned + size)) ::munmap(reinterpret_cast<void*>(aligned + size), tail);
+    void* p = reinterpret_cast<void*>(aligned);
+    // (MADV_DONTFORK: a child process must never get, or copy, pages the
+    // device writes by DMA.)
+    if (::madvise(p, size, MADV_HUGEPAGE) != 0 || ::madvise(p, size, MADV_DONTFORK) != 0) {
+      ::munmap(p, size);
+      return false;
+    }
+    std::memset(p, 0, size);  // faults the pages in (as huge ones, where the kernel has them)
+    if (cudaHostRegister(p, size, cudaHostRegisterMapped | cudaHostRegisterPortable) != cudaSuccess) {
+      (void)cudaGetLastError();  // (not sticky: cleared, and cudaHostAlloc tried instead)
+      ::munmap(p, size);
+      return false;
+    }
+    base_ = p;
+    mapped_bytes_ = size;
+    return true;
+  }
+  void* base_ = nullptr;
+  std::size_t mapped_bytes_ = 0;  // mapped and registered by map_huge; 0: cudaHostAlloc's
+};
+
 class cuda_channel_memory final : public channel_memory {
  public:
   explicit cuda_channel_memory(const runtime_options& o) {
     const std::size_t nframes = std::size_t(o.slots) * o.frames_per_slot;
     const std::size_t frame_bytes = nframes * sizeof(protocol::frame);
     const std::size_t bell_bytes = o.slots * sizeof(std::uint32_t);
-    check(cudaHostAlloc(&host_base_, frame_bytes + bell_bytes, cudaHostAllocMapped | cudaHostAllocPortable),
-          "cudaHostAlloc of the channel");
-    std::memset(host_base_, 0, frame_bytes + bell_bytes);
+    channel_block_ = std::make_unique<pinned_block>(frame_bytes + bell_bytes, o.channel_huge_pages, "the channel");
+    host_base_ = channel_block_->host();
     void* dev_base = nullptr;
     check(cudaHostGetDevicePointer(&dev_base, host_base_, 0), "cudaHostGetDevicePointer");
     check(cudaMalloc(&slots_, o.slots * sizeof(protocol::slot_state)), "cudaMalloc of the slot states");
@@ -62,9 +122,9 @@ class cuda_channel_memory final : public channel_memory {
     // bit and a state per group of cells, and each resident thread's open group.
     future_count_ = future_arena_cells(o.future_slots);
     if (future_count_) {
-      check(cudaHostAlloc(reinterpret_cast<void**>(&futures_host_), future_count_ * sizeof(protocol::future_cell),
-                          cudaHostAllocMapped | cudaHostAllocPortable),
-            "cudaHostAlloc of the future arena");
+      futures_block_ = std::make_unique<pinned_block>(future_count_ * sizeof(protocol::future_cell),
+                                                      o.channel_huge_pages, "the future arena");
+      futures_host_ = static_cast<protocol::future_cell*>(futures_block_->host());
       check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&futures_dev_), futures_host_, 0),
             "cudaHostGetDevicePointer of the future arena");
       const std::size_t groups = future_count_ / protocol::future_group_cells;
@@ -92,8 +152,6 @@ class cuda_channel_memory final : public channel_memory {
     cudaFree(future_bits_);
     cudaFree(future_groups_);
     cudaFree(thread_groups_);
-    if (futures_host_) cudaFreeHost(futures_host_);
-    cudaFreeHost(host_base_);
   }
   const channel_host& host() const noexcept override { return host_; }
 
@@ -124,6 +182,7 @@ class cuda_channel_memory final : public channel_memory {
   static void write_symbol(const void* sym, const protocol::channel_view& v) {
     check(cudaMemcpyToSymbol(sym, &v, sizeof v), "cudaMemcpyToSymbol of the channel view");
   }
+  std::unique_ptr<pinned_block> channel_block_, futures_block_;
   void* host_base_ = nullptr;
   protocol::slot_state* slots_ = nullptr;
   std::int32_t* errno_table_ = nullptr;

@@ -61,6 +61,7 @@ runtime_options resolve(runtime_options o, int& opened_fd) {
       opened_fd = o.trace_fd;
     }
   }
+  if (const char* t = std::getenv("GPUSTD_CHANNEL_HUGE_PAGES"); t && *t) o.channel_huge_pages = std::strcmp(t, "0") != 0;
   if (const char* t = std::getenv("GPUSTD_STATS"); t && *t && std::strcmp(t, "0") != 0) o.stats = true;
   if (o.trace_fd < 0) o.trace_fd = o.log_fd;
   if (o.io_threads == 0) o.io_threads = 1;

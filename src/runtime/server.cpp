@@ -199,16 +199,18 @@ inline bool server::serve_slot(std::uint32_t s, counters& c, frame* next) {
   const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
   std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
   if (bell == done) return false;
+  progress_due due;
   while (bell != done) {
     frame& f = next ? *next : channel_.frame_for(s, done + 1);
     next = nullptr;
     if (bell != done + 1) [[unlikely]]
       __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
     // (false: it waits for reassembly budget, or for the frame to arrive whole)
-    if (!consume(s, done + 1, f, c)) break;
+    if (!consume(s, done + 1, f, c, due)) break;
     ++done;
     if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) break;
   }
+  settle(s, due);
   std::atomic_ref<std::uint32_t>(served_[s]).store(done, std::memory_order_release);
   return true;
 }
@@ -372,7 +374,7 @@ namespace {
 }  // namespace
 
 inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, const frame_header& h,
-                                 const handler_entry& e, counters& c) {
+                                 const handler_entry& e, counters& c, progress_due& due) {
   const direct_request q{&h, f.body};
   direct_answers a;
   const std::int64_t answer = e.direct.fn(e.direct.context.get(), q, a);
@@ -382,8 +384,9 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, c
   if (answer > answer_lowest_layout && answer <= INT32_MAX) {  // (else per lane, or a value the answer word cannot carry)
     if (no_reply) {
       if (answer < 0) log_failed_sends(h.op, h.block, 1, &answer);
-      release_frame(s, seq);
+      due = {seq, true};
     } else {
+      settle(s, due);
       finish(s, f, seq, static_cast<std::int32_t>(answer), true);
     }
     return true;
@@ -395,9 +398,10 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, c
   }
   if (no_reply) {
     log_failed_sends(h.op, h.block, lanes, a.status);
-    release_frame(s, seq);
+    due = {seq, true};
     return true;
   }
+  settle(s, due);
   // (Every argument was read before this first store: the answer overwrites them.)
   finish(s, f, seq,
          lay_out_lane_answers(f.body, lanes, a.status, reinterpret_cast<const unsigned char*>(a.word), sizeof a.word[0],
@@ -416,7 +420,7 @@ static bool frame_whole(const frame_header& h, const frame& f, std::uint32_t seq
 // The usual request: whole when first looked at, and one frame long. The
 // rest (frames not yet whole, requests over several frames) is
 // consume_frame's, out of line, so that this path saves few registers.
-inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame& f, counters& c) {
+inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame& f, counters& c, progress_due& due) {
   frame_header h;
   std::memcpy(&h, &f.header, sizeof h);
   // The body was written by the device, so it is in no cache: ask for all
@@ -434,10 +438,12 @@ inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame& f, counte
       [[likely]] {
     counters::bump(c.frames);
     const handler_entry* e = handlers_.find(h.op);
-    if (e && e->direct && !tracer_ && h.mask != 0 && serve_direct(s, seq, f, h, *e, c)) return true;
+    if (e && e->direct && !tracer_ && h.mask != 0 && serve_direct(s, seq, f, h, *e, c, due)) return true;
+    settle(s, due);
     dispatch(s, seq, f.body, h.body_bytes, h, c, e);
     return true;
   }
+  settle(s, due);
   return consume_frame(s, seq, f, h, c);
 }
 

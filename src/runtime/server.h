@@ -73,9 +73,23 @@ class server {
 
  private:
   struct assembly;
+  // A slot's progress word still to be moved (server.cpp, serve_slot): the
+  // fire-and-forget frames served directly on one visit move it once, after
+  // the last of them, rather than once each.
+  struct progress_due {
+    std::uint32_t seq = 0;
+    bool due = false;
+  };
+  // Moves the progress word if it is due (before anything else answers or
+  // releases a later frame of the slot, so that it only moves forward).
+  [[gnu::always_inline]] void settle(std::uint32_t slot, progress_due& d) {
+    if (d.due) release_frame(slot, d.seq);
+    d.due = false;
+  }
   // Frame `f`, the slot's for `seq`. false: it must wait (no reassembly
   // budget yet, or it has not all arrived); nothing was consumed.
-  [[gnu::always_inline]] bool consume(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, counters& c);
+  [[gnu::always_inline]] bool consume(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, counters& c,
+                                      progress_due& due);
   // consume's rarer cases: a frame not yet whole, or one of several.
   [[gnu::noinline]] bool consume_frame(std::uint32_t slot, std::uint32_t seq, protocol::frame& f,
                                        protocol::frame_header h, counters& c);
@@ -102,7 +116,7 @@ class server {
   // A one-frame request through its operation's direct handler
   // (runtime/direct.h); false when it declined.
   [[gnu::always_inline]] bool serve_direct(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, const protocol::frame_header& h,
-                    const handler_entry& e, counters& c);
+                    const handler_entry& e, counters& c, progress_due& due);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
   [[gnu::always_inline]] void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
                                      std::int32_t uniform_status, bool device_waits);

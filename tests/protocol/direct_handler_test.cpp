@@ -43,6 +43,14 @@ struct fixture {
   // args(i) (8 bytes), sealed as the device seals it; served by one poll.
   template <class Args>
   frame& send(std::uint16_t op, unsigned lanes, Args args, bool no_reply = false) {
+    frame& f = publish(op, lanes, args, no_reply);
+    srv.poll_all();
+    EXPECT_EQ(answer_seq(f.header.answer), no_reply ? 0u : seq) << "not answered";
+    return f;
+  }
+  // The same request, published (doorbell rung) but not yet served.
+  template <class Args>
+  frame& publish(std::uint16_t op, unsigned lanes, Args args, bool no_reply = false) {
     frame& f = ch.host.frame_for(0, ++seq);
     std::memset(&f.header, 0, sizeof f.header);
     f.header.seq = seq;
@@ -58,8 +66,6 @@ struct fixture {
     }
     f.header.seal = seal_of(f.header, f.body, f.header.body_bytes);
     ch.doorbells[0] = seq;
-    srv.poll_all();
-    EXPECT_EQ(answer_seq(f.header.answer), no_reply ? 0u : seq) << "not answered";
     return f;
   }
   // Lane i's status and 8 data bytes, as the device reads the answer.
@@ -113,6 +119,53 @@ TEST(DirectHandler, ServesWhatItTakesAndLeavesTheRestToTheHandler) {
   EXPECT_EQ(direct_calls, 1);
   EXPECT_EQ(handler_calls, 1);
   EXPECT_EQ(x.srv.stats().requests, 2u);
+  EXPECT_TRUE(x.srv.drained());
+}
+
+// Fire-and-forget frames a direct handler serves move the slot's progress
+// word once per visit, after the last of them; before anything else on the
+// slot is answered or handed to a handler, so that the word only moves
+// forward and a handler never runs with its slot's earlier sends unreleased.
+TEST(DirectHandler, DirectSendsMoveTheProgressWordBeforeAnythingElse) {
+  fixture x;
+  direct_handler d;
+  d.fn = [](const void*, const direct_request& q, direct_answers&) noexcept -> std::int64_t {
+    return q.lanes() == 32 ? 0 : direct_declined;
+  };
+  x.table.set(0x8104, [](request& r) {
+    for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, 9);
+  }, handler_kind::polling, {}, std::move(d));
+  static std::uint32_t progress_seen;
+  static const std::uint32_t* progress;
+  progress = &x.ch.host.progress_of(0);
+  progress_seen = ~0u;
+  x.table.set(0x8105, [](request&) { progress_seen = *progress; }, handler_kind::polling);
+  auto lane = [](unsigned i) { return std::uint64_t(i); };
+
+  // Three sends served directly, then one the handler serves: it sees them released.
+  for (int k = 0; k < 3; ++k) x.publish(0x8104, 32, lane, true);
+  x.publish(0x8105, 1, lane, true);
+  EXPECT_EQ(x.ch.host.progress_of(0), 0u);
+  x.srv.poll_all();
+  EXPECT_EQ(progress_seen, 3u) << "the direct sends' progress was not settled before the handler ran";
+  EXPECT_EQ(x.ch.host.progress_of(0), 4u);
+
+  // Two sends and then a blocking call, all served directly: the progress
+  // word covers the sends, the answer the call.
+  x.publish(0x8104, 32, lane, true);
+  x.publish(0x8104, 32, lane, true);
+  frame& call = x.publish(0x8104, 32, lane);
+  x.srv.poll_all();
+  EXPECT_EQ(x.ch.host.progress_of(0), 6u);
+  EXPECT_EQ(answer_seq(call.header.answer), 7u);
+  EXPECT_EQ(answer_status(call.header.answer), 0);
+
+  // Sends alone: the word moves to the last of them.
+  x.publish(0x8104, 32, lane, true);
+  x.publish(0x8104, 32, lane, true);
+  x.srv.poll_all();
+  EXPECT_EQ(x.ch.host.progress_of(0), 9u);
+  EXPECT_EQ(x.srv.stats().requests, 9u);
   EXPECT_TRUE(x.srv.drained());
 }
 

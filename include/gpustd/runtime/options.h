@@ -40,6 +40,15 @@ struct runtime_options {
   // be in flight. More frames: faster fire-and-forget and streaming, more
   // pinned memory (slots x frames x 2112 bytes).
   unsigned frames_per_slot = 4;
+  // Whether the channel's frames and doorbells (slots x frames x 2112 bytes,
+  // 71 MB on an H100) are asked for in 2 MiB transparent huge pages, pinned
+  // with cudaHostRegister, rather than with cudaHostAlloc's 4 KiB pages:
+  // under load every frame the server reads is on another page, and with
+  // small pages each one costs the host a TLB miss (docs/design.md). Where
+  // the kernel gives no huge pages, or registering fails, the channel is
+  // allocated as before. GPUSTD_CHANNEL_HUGE_PAGES=0 turns it off. (No
+  // effect on the CPU backend.)
+  bool channel_huge_pages = true;
   // Largest request stream the host accepts (cells plus payloads).
   std::uint32_t max_request_bytes = 64u << 20;
   // Host memory that requests longer than one frame may hold while they are
