@@ -59,47 +59,25 @@ GPUSTD_INLINE std::uint64_t wait_done(std::uint64_t& answer, std::uint32_t seq) 
 // known state does not say so, the slot's progress word (one read of host
 // memory, acquire: the host's reads of the old frame happen before) tells
 // how far the host has got, which usually frees this frame and the next
-// ones at once. `last_wait_ns`: the slot's (slot_state), touched only by
-// the lock's holder.
+// ones at once.
 GPUSTD_INLINE void wait_frame_free(std::uint32_t& known_done, std::uint32_t& progress, std::uint32_t seq,
-                                   std::uint32_t frames_per_slot, std::uint64_t& last_wait_ns) {
+                                   std::uint32_t frames_per_slot) {
   const std::uint32_t prev = seq - frames_per_slot;
   if (!seq_before(known_done, prev)) return;
-  // With every warp of a GPU sending, a full window waits a whole pass of
-  // the host over the slots (100-200 us), and reads of host memory from
-  // thousands of waiting warps take the link from the frames. So, on a GPU,
-  // a read that finds the window still full is followed by a pause of three
-  // quarters of what the slot's waits have lately taken (an average that
-  // halves the weight of the older ones at each wait), then by pauses
-  // doubling from 128 ns to 8 us: a few reads a wait where there were 20 or
-  // more. One warp alone waits a round trip or two, and its pauses stay
-  // short. (gpu_bench at full GPU, 8 server threads, fire-and-forget: 223-228 M/s in three of three
-  // runs with this and the host's one progress store per visit, server.cpp;
-  // 81-230 without, on the same noisy instance.) The CPU backend yields
-  // instead, as before (its sleeps are 50 us or more), and keeps no times.
-#if GPUSTD_BACKEND_CUDA
-  const std::uint64_t expect = platform::load_relaxed_device(last_wait_ns);  // (relaxed: the lock orders holders)
-  const std::uint64_t t0 = platform::timer_ns();
-  constexpr unsigned longest_pause = 8192;
-#else
-  (void)last_wait_ns;
-  constexpr unsigned longest_pause = 512;
-#endif
-  for (unsigned pause = 128, reads = 0;; ++reads) {
+  // Backing off, doubling the pause up to 8 us: with every warp of a GPU
+  // sending, a full window waits a whole pass of the host over the slots
+  // (100-200 us), and reads of host memory at a steady 1 us apiece from
+  // thousands of warps take the link from the frames (gpu_bench's full-GPU
+  // fire-and-forget rate: 169-176 -> 184-194 M/s). One warp's wait is a
+  // round trip or two, and the first pauses are short. (The CPU backend
+  // yields instead, as before: its sleeps are 50 us or more.)
+  constexpr unsigned longest_pause = GPUSTD_BACKEND_CUDA ? 8192 : 512;
+  for (unsigned pause = 128;;) {
     const std::uint32_t p = platform::load_acquire_system(progress);
     if (!seq_before(p, prev)) {  // (then p is past known_done too)
       known_done = p;
-#if GPUSTD_BACKEND_CUDA
-      platform::store_relaxed_device(last_wait_ns, (expect + (platform::timer_ns() - t0)) / 2);
-#endif
       return;
     }
-#if GPUSTD_BACKEND_CUDA
-    if (reads == 0 && expect > 1024) {  // (capped: one slow wait must not make the next ones slow)
-      platform::short_sleep(static_cast<unsigned>(expect < 200000 ? expect * 3 / 4 : 150000));
-      continue;
-    }
-#endif
     platform::short_sleep(pause);
     if (pause < longest_pause) pause *= 2;
   }
@@ -237,7 +215,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   // Frame f of the request: wait until it is free, or publish it.
   auto open_frame = [&](std::uint32_t f) -> frame& {
     frame& fr = ring[(seq0 + f) & ring_mask];
-    if (is_leader) wait_frame_free(known_done, ring[0].header.progress, seq0 + f, ch.frames_per_slot, slot.last_wait_ns);
+    if (is_leader) wait_frame_free(known_done, ring[0].header.progress, seq0 + f, ch.frames_per_slot);
     platform::sync_warp(group);
     return fr;
   };

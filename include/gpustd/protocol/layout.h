@@ -174,11 +174,9 @@ GPUSTD_HOST_DEVICE constexpr std::uint32_t result_ok_word_offset(unsigned rank) 
 //   bits 32..62  lag       next_seq - 1 - (newest seq the device knows is done),
 //                          capped (a smaller known_done only costs a poll)
 //   bit 63       lock      held by a warp sending on this slot
-// last_wait_ns: how long the slot's sender lately waited for a full window
-// (protocol/client.h, wait_frame_free); the lock's holder's alone.
 struct alignas(16) slot_state {
   std::uint64_t word;
-  std::uint64_t last_wait_ns;
+  std::uint64_t reserved;
 };
 inline constexpr std::uint64_t slot_locked = 1ull << 63;
 GPUSTD_HOST_DEVICE constexpr std::uint64_t pack_slot(std::uint32_t next_seq, std::uint32_t known_done) {
