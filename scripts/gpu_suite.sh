@@ -32,6 +32,7 @@ status=0
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
 $build/bench/channel_anatomy > "$out/channel_anatomy.txt" 2>&1 || status=1
 $build/bench/pingpong_variants > "$out/pingpong_variants.txt" 2>&1 || status=1
+$build/bench/link_write_probe > "$out/link_write_probe.txt" 2>&1 || status=1
 skip=",${SKIP_BENCH:-},"
 [[ $skip == *,console,* ]] || $build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
 [[ $skip == *,hostcall,* ]] || $build/bench/hostcall_bench "$out/hostcall_bench.csv" > "$out/hostcall_bench.txt" 2>&1 || status=1
@@ -53,6 +54,8 @@ echo "== channel anatomy (primitives, no runtime) =="
 cat "$out/channel_anatomy.txt"
 echo "== ping-pong variants (no runtime) =="
 cat "$out/pingpong_variants.txt"
+echo "== the link's posted writes (no runtime) =="
+cat "$out/link_write_probe.txt"
 echo "== console benchmark =="
 cat "$out/console_bench.txt" 2>/dev/null
 echo "== typed hostcall benchmark =="
