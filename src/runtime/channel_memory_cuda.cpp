@@ -70,7 +70,7 @@ class pinned_block {
     const auto start = reinterpret_cast<std::uintptr_t>(m);
     const std::uintptr_t aligned = (start + huge - 1) & ~(std::uintptr_t(huge) - 1);
     if (aligned > start) ::munmap(m, aligned - start);
-    if (const std::size_t tail = start + size + huge - (aligned + size)) ::munmap(reinterpret_cast<void*>(aligned + size), tail);
+    if (const std::size_t tail = start + huge - aligned) ::munmap(reinterpret_cast<void*>(aligned + size), tail);
     void* p = reinterpret_cast<void*>(aligned);
     // (MADV_DONTFORK: a child process must never get, or copy, pages the
     // device writes by DMA.)
@@ -99,9 +99,9 @@ class cuda_channel_memory final : public channel_memory {
     const std::size_t frame_bytes = nframes * sizeof(protocol::frame);
     const std::size_t bell_bytes = o.slots * sizeof(std::uint32_t);
     channel_block_ = std::make_unique<pinned_block>(frame_bytes + bell_bytes, o.channel_huge_pages, "the channel");
-    host_base_ = channel_block_->host();
+    void* const host_base = channel_block_->host();
     void* dev_base = nullptr;
-    check(cudaHostGetDevicePointer(&dev_base, host_base_, 0), "cudaHostGetDevicePointer");
+    check(cudaHostGetDevicePointer(&dev_base, host_base, 0), "cudaHostGetDevicePointer");
     check(cudaMalloc(&slots_, o.slots * sizeof(protocol::slot_state)), "cudaMalloc of the slot states");
     // errno: one int per thread the GPU can hold resident (gpustd/files/errno.h).
     int dev = 0;
@@ -121,11 +121,12 @@ class cuda_channel_memory final : public channel_memory {
     // The future arena: cells in pinned mapped memory; in device memory, a
     // bit and a state per group of cells, and each resident thread's open group.
     future_count_ = future_arena_cells(o.future_slots);
+    protocol::future_cell* futures_host = nullptr;
     if (future_count_) {
       futures_block_ = std::make_unique<pinned_block>(future_count_ * sizeof(protocol::future_cell),
                                                       o.channel_huge_pages, "the future arena");
-      futures_host_ = static_cast<protocol::future_cell*>(futures_block_->host());
-      check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&futures_dev_), futures_host_, 0),
+      futures_host = static_cast<protocol::future_cell*>(futures_block_->host());
+      check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&futures_dev_), futures_host, 0),
             "cudaHostGetDevicePointer of the future arena");
       const std::size_t groups = future_count_ / protocol::future_group_cells;
       check(cudaMalloc(&future_bits_, groups / 8), "cudaMalloc of the future bitmap");
@@ -135,9 +136,9 @@ class cuda_channel_memory final : public channel_memory {
       check(cudaMalloc(&thread_groups_, errno_slots_ * sizeof(std::uint32_t)), "cudaMalloc of the threads' groups");
       check(cudaMemset(thread_groups_, 0, errno_slots_ * sizeof(std::uint32_t)), "cudaMemset of the threads' groups");
     }
-    auto* hf = static_cast<protocol::frame*>(host_base_);
-    auto* hb = reinterpret_cast<std::uint32_t*>(static_cast<char*>(host_base_) + frame_bytes);
-    host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes, futures_host_, future_count_};
+    auto* hf = static_cast<protocol::frame*>(host_base);
+    auto* hb = reinterpret_cast<std::uint32_t*>(static_cast<char*>(host_base) + frame_bytes);
+    host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes, futures_host, future_count_};
     view_ = {static_cast<protocol::frame*>(dev_base),
              reinterpret_cast<std::uint32_t*>(static_cast<char*>(dev_base) + frame_bytes),
              slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_,
@@ -182,12 +183,10 @@ class cuda_channel_memory final : public channel_memory {
   static void write_symbol(const void* sym, const protocol::channel_view& v) {
     check(cudaMemcpyToSymbol(sym, &v, sizeof v), "cudaMemcpyToSymbol of the channel view");
   }
-  std::unique_ptr<pinned_block> channel_block_, futures_block_;
-  void* host_base_ = nullptr;
+  std::unique_ptr<pinned_block> channel_block_, futures_block_;  // the host memory (the pointers: host_)
   protocol::slot_state* slots_ = nullptr;
   std::int32_t* errno_table_ = nullptr;
   std::uint32_t errno_slots_ = 0;
-  protocol::future_cell* futures_host_ = nullptr;
   protocol::future_cell* futures_dev_ = nullptr;
   std::uint32_t* future_bits_ = nullptr;
   protocol::future_group* future_groups_ = nullptr;
