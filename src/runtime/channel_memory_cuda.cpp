@@ -37,8 +37,8 @@ cuda_channel_memory* live = nullptr;  // guarded by registry_mutex
 // With `huge`: anonymous memory aligned to 2 MiB that the kernel is asked to
 // back with transparent huge pages, faulted in, then registered with CUDA
 // (under load the server reads a frame on another page each time, and with
-// 4 KiB pages each read cost a TLB miss; 71 MB of frames on an H100 fit in
-// 36 huge pages). Where mapping, advice or registration fails:
+// 4 KiB pages each read cost a TLB miss; 143 MB of frames on an H100 fit in
+// 72 huge pages). Where mapping, advice or registration fails:
 // cudaHostAlloc, as without `huge`.
 class pinned_block {
  public:

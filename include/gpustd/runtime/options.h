@@ -38,10 +38,13 @@ struct runtime_options {
   unsigned slots = 0;
   // Frames per slot (a power of two, >= 2): how many frames of one warp can
   // be in flight. More frames: faster fire-and-forget and streaming, more
-  // pinned memory (slots x frames x 2112 bytes).
-  unsigned frames_per_slot = 4;
+  // pinned memory (slots x frames x 2112 bytes: 143 MB on an H100 with 8,
+  // half that with 4). With every warp of a GPU sending, the host serves a
+  // slot's whole window per visit, so the window sets how many sends a
+  // visit serves (docs/design.md: 8 against 4, 1.15x the sends a second).
+  unsigned frames_per_slot = 8;
   // Whether the channel's frames and doorbells (slots x frames x 2112 bytes,
-  // 71 MB on an H100) are asked for in 2 MiB transparent huge pages, pinned
+  // 143 MB on an H100) are asked for in 2 MiB transparent huge pages, pinned
   // with cudaHostRegister, rather than with cudaHostAlloc's 4 KiB pages:
   // under load every frame the server reads is on another page, and with
   // small pages each one costs the host a TLB miss (docs/design.md). Where
