@@ -295,8 +295,8 @@ BENCHMARK(BM_ServerServesRequests)
 // The host's cost per fire-and-forget send (gpustd::null_send), without a
 // device: every slot of an H100-sized channel holds range(0) sealed 32-lane
 // null sends, as a warp that sends in a loop leaves its window (1 to the 8
-// frames of a slot, the default), and one thread serves them all. Each frame moves the
-// slot's progress word, and nothing else is written back.
+// frames of a slot, the default), and one thread serves them all. Each
+// frame moves the slot's progress word, and nothing else is written back.
 void BM_ServerServesSends(benchmark::State& state) {
   using namespace gpustd::protocol;
   const std::uint32_t slots = 8448, frames_per_slot = 8;

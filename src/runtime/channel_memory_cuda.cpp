@@ -38,7 +38,7 @@ cuda_channel_memory* live = nullptr;  // guarded by registry_mutex
 // back with transparent huge pages, faulted in, then registered with CUDA
 // (under load the server reads a frame on another page each time, and with
 // 4 KiB pages each read cost a TLB miss; 143 MB of frames on an H100 fit in
-// 72 huge pages). Where mapping, advice or registration fails:
+// about 70 huge pages). Where mapping, advice or registration fails:
 // cudaHostAlloc, as without `huge`.
 class pinned_block {
  public:

@@ -41,7 +41,8 @@ struct runtime_options {
   // pinned memory (slots x frames x 2112 bytes: 143 MB on an H100 with 8,
   // half that with 4). With every warp of a GPU sending, the host serves a
   // slot's whole window per visit, so the window sets how many sends a
-  // visit serves (docs/design.md: 8 against 4, 1.15x the sends a second).
+  // visit serves (docs/design.md: 8 against 4, about 1.1x the sends a
+  // second at full GPU).
   unsigned frames_per_slot = 8;
   // Whether the channel's frames and doorbells (slots x frames x 2112 bytes,
   // 143 MB on an H100) are asked for in 2 MiB transparent huge pages, pinned
