@@ -30,6 +30,17 @@ status=0
   >> "$out/gpu-tests-launch-blocking.log" 2>&1 || status=1
 (cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
+# Full GPU only, 20 runs of each kind with the default host threads: the
+# medians are steadier than the table's median of 3 (the machines have
+# slow spells in which the floor itself falls; docs/benchmarks.md).
+threads=$(awk -F'N=' '/host threads N=/{print $2+0; exit}' "$out/gpu_bench.txt")
+medians() { awk '/warp-calls/{print $(NF-2)}' | sort -n | awk '{a[NR]=$1} END{if (NR) printf "%.1f (p25 %.1f, p75 %.1f)", a[int(NR/2)+1], a[int(NR/4)+1], a[int(3*NR/4)+1]}'; }
+{
+  blk=$(GPUSTD_BENCH_ONLY=full:${threads:-8} $build/bench/gpu_bench 2>&1 | medians)
+  ff=$(GPUSTD_BENCH_ONLY=ff:${threads:-8} $build/bench/gpu_bench 2>&1 | medians)
+  echo "every warp resident, ${threads:-8} host threads, medians of 20 runs (M warp-calls/s):"
+  echo "  blocking $blk; fire-and-forget $ff; ff/blk $(awk -v a="${ff%% *}" -v b="${blk%% *}" 'BEGIN{if (b > 0) printf "%.2f", a / b}')"
+} > "$out/gpu_bench_medians.txt" 2>&1 || status=1
 $build/bench/channel_anatomy > "$out/channel_anatomy.txt" 2>&1 || status=1
 $build/bench/pingpong_variants > "$out/pingpong_variants.txt" 2>&1 || status=1
 $build/bench/link_write_probe > "$out/link_write_probe.txt" 2>&1 || status=1
@@ -50,6 +61,7 @@ echo "== CPU suite on this machine =="
 grep -E "tests passed|FAILED|Failed" "$out/cpu-tests.log" | head -10
 echo "== benchmark =="
 cat "$out/gpu_bench.txt"
+cat "$out/gpu_bench_medians.txt"
 echo "== channel anatomy (primitives, no runtime) =="
 cat "$out/channel_anatomy.txt"
 echo "== ping-pong variants (no runtime) =="
