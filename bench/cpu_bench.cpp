@@ -244,7 +244,9 @@ void BM_ServerServesRequests(benchmark::State& state) {
   gpustd::detail::handler_table table;
   gpustd::detail::register_null_call(table);  // as the runtime serves it
   if (general) table.set(to_u16(opcode::null_call), [](gpustd::request&) {}, gpustd::handler_kind::polling);
-  auto add = std::make_shared<int (*)(int, int)>([](int a, int b) { return a + b; });
+  // (A lambda, as users register: its call inlined into the handler.)
+  const auto add2 = [](int a, int b) { return a + b; };
+  auto add = std::make_shared<decltype(add2)>(add2);
   table.set(bench_add2::op,
             gpustd::hostcall_detail::make_handler<bench_add2>(gpustd::hostcall_detail::host_services{nullptr, nullptr, 0},
                                                               *add),

@@ -76,6 +76,10 @@ struct fixture {
     if (a == answer_words_ok) {
       st = 0;
       std::memcpy(&w, f.body + result_ok_word_offset(i), 8);
+    } else if (a == answer_per_lane_status32) {
+      std::int32_t narrow;
+      std::memcpy(&narrow, f.body + result_status32_offset(i), 4);
+      st = narrow;
     } else if (a == answer_per_lane_word || a == answer_per_lane_status) {
       std::memcpy(&st, f.body + result_status_offset(i), 8);
       if (a == answer_per_lane_word) std::memcpy(&w, f.body + result_word_offset(i), 8);
@@ -120,6 +124,43 @@ TEST(DirectHandler, ServesWhatItTakesAndLeavesTheRestToTheHandler) {
   EXPECT_EQ(handler_calls, 1);
   EXPECT_EQ(x.srv.stats().requests, 2u);
   EXPECT_TRUE(x.srv.drained());
+}
+
+// Per-lane statuses without data go out as 32-bit words when every one of
+// them fits (answer_per_lane_status32), else as 64-bit words. A direct
+// handler's per-lane statuses are 32 bits; one it gives every lane may be
+// any 64-bit value.
+TEST(DirectHandler, PerLaneStatusesNarrowOnlyWhenEveryOneFits) {
+  fixture x;
+  static std::int64_t big;
+  x.table.set(0x8102, [](request& r) {
+    for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, i == 3 ? big : -std::int64_t(i));
+  }, handler_kind::polling);
+  direct_handler d;
+  d.fn = [](const void*, const direct_request& q, direct_answers& out) noexcept -> std::int64_t {
+    if (big == static_cast<std::int32_t>(big)) {
+      for (unsigned i = 0; i < q.lanes(); ++i) out.status[i] = i == 3 ? static_cast<std::int32_t>(big) : INT32_MIN + int(i);
+      out.has_words = false;
+      return direct_per_lane;
+    }
+    return big;  // every lane's
+  };
+  x.table.set(0x8103, [](request&) {}, handler_kind::polling, {}, std::move(d));
+  for (const std::int64_t b : {std::int64_t(INT32_MAX), std::int64_t(INT32_MAX) + 1, std::int64_t(INT32_MIN),
+                               std::int64_t(INT32_MIN) - 1, std::int64_t(1) << 40}) {
+    big = b;
+    const bool fits = b == static_cast<std::int32_t>(b);
+    for (const std::uint16_t op : {std::uint16_t(0x8102), std::uint16_t(0x8103)}) {
+      frame& f = x.send(op, 32, [](unsigned i) { return std::uint64_t(i); });
+      EXPECT_EQ(answer_status(f.header.answer), fits ? answer_per_lane_status32 : answer_per_lane_status) << b;
+      for (unsigned i = 0; i < 32; ++i) {
+        const std::int64_t want = i == 3 || (op == 0x8103 && !fits) ? b
+                                  : op == 0x8102                    ? -std::int64_t(i)
+                                                                    : INT32_MIN + std::int64_t(i);
+        EXPECT_EQ(fixture::status(f, i), want) << "lane " << i << ", op " << op << ", big " << b;
+      }
+    }
+  }
 }
 
 // Fire-and-forget frames a direct handler serves move the slot's progress
@@ -194,9 +235,9 @@ TEST(DirectHandler, TypedHostcallAnswersEachLane) {
                                     hostcall_detail::make_site_handler<direct_scale>(hs, scale))),
               handler_kind::polling, {}, hostcall_detail::make_direct_handler<direct_scale>(scale));
 
-  // Every value small and positive: in the statuses (value + 1).
+  // Every value small and positive: in the statuses (value + 1), 32 bits each.
   frame& f = x.send(direct_scale::op, 32, [](unsigned i) { return pair(static_cast<std::int32_t>(i), 3); });
-  EXPECT_EQ(answer_status(f.header.answer), answer_per_lane_status);
+  EXPECT_EQ(answer_status(f.header.answer), answer_per_lane_status32);
   for (unsigned i = 0; i < 32; ++i) EXPECT_EQ(fixture::status(f, i), 3 * i + 1) << i;
 
   // Every value negative: status 0 and the value as data, statuses left out.

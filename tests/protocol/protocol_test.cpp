@@ -264,6 +264,57 @@ TEST(Protocol, SealMixIsTheSameEverywhereAndSeesEveryChange) {
   }
 }
 
+// The host's seal (vector code where it has it) is the XOR of every word's
+// seal_mix, as the device computes it, for every length of body; and a
+// change of one bit in any word, or of one half of a word to the key that
+// zeroes one product, changes it.
+TEST(Protocol, SealOfIsTheXorOfEveryWordsMix) {
+  alignas(64) frame f{};
+  std::uint64_t x = 0x0123456789abcdefull;
+  auto next = [&] {  // (xorshift: any words will do)
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  f.header.seq = 7;
+  f.header.op = 0xC123;
+  f.header.mask = ~0u;
+  auto* words = reinterpret_cast<std::uint64_t*>(f.body);
+  for (std::uint32_t n = 0; n <= frame_body_bytes / 8; ++n) {
+    for (std::uint32_t k = 0; k < n; ++k) words[k] = next();
+    f.header.body_bytes = 8 * n;
+    std::uint64_t head[seal_header_words];
+    std::memcpy(head, &f.header, sizeof head);
+    std::uint64_t want = 0;
+    for (std::uint32_t p = 0; p < seal_header_words; ++p) want ^= seal_mix(head[p], p);
+    for (std::uint32_t k = 0; k < n; ++k) want ^= seal_mix(words[k], seal_header_words + k);
+    ASSERT_EQ(seal_of(f.header, f.body, 8 * n), want) << n << " words";
+#if GPUSTD_SEAL_VECTORS
+    // (Both vector paths, whichever seal_of takes on this CPU.)
+    std::uint64_t body_only = 0;
+    for (std::uint32_t k = 0; k < (n & ~1u); ++k) body_only ^= seal_mix(words[k], seal_header_words + k);
+    EXPECT_EQ(seal_detail::mix_words_sse2(words, n & ~1u, seal_header_words), body_only) << n << " words";
+    if (seal_detail::has_avx2() && n % 4 == 0)
+      EXPECT_EQ(seal_detail::mix_words_avx2(words, n, seal_header_words), body_only) << n << " words";
+#endif
+    // (Bytes past the last whole word are not part of it.)
+    EXPECT_EQ(seal_of(f.header, f.body, 8 * n + 5), want) << n << " words";
+    if (n == 0 || n % 7 != 0) continue;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      const std::uint64_t saved = words[k];
+      words[k] ^= std::uint64_t(1) << (next() % 64);
+      EXPECT_NE(seal_of(f.header, f.body, 8 * n), want) << "word " << k << " of " << n;
+      // A low half that zeroes the first product: the second still sees the high half.
+      words[k] = (saved & ~0xffffffffull) | (0u - seal_key(0, seal_header_words + k));
+      const std::uint64_t zeroed = seal_of(f.header, f.body, 8 * n);
+      words[k] ^= std::uint64_t(1) << 40;
+      EXPECT_NE(seal_of(f.header, f.body, 8 * n), zeroed) << "word " << k << " of " << n;
+      words[k] = saved;
+    }
+  }
+}
+
 // A self-contained request is published without a fence (on a GPU), so the
 // host may see its doorbell before its words: it is served only once its
 // seal matches what the host reads.
@@ -458,6 +509,11 @@ std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
   EXPECT_EQ(answer_seq(fr.header.answer), at) << "the frame must be released whatever it held";
   if (answer_status(fr.header.answer) > answer_lowest_layout) return answer_status(fr.header.answer);
   if (answer_status(fr.header.answer) == answer_words_ok) return 0;
+  if (answer_status(fr.header.answer) == answer_per_lane_status32) {
+    std::int32_t narrow;
+    std::memcpy(&narrow, fr.body + result_status32_offset(0), sizeof narrow);
+    return narrow;
+  }
   std::int64_t status;
   std::memcpy(&status, fr.body + result_status_offset(0), sizeof status);
   return status;

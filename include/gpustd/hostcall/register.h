@@ -282,6 +282,19 @@ GPUSTD_HOST_INLINE std::int64_t value_status(const R& v) {
   return 0;
 }
 
+// The same for a result that can travel in the status (wire.h,
+// result_in_status), in 32 bits and without a branch, so that a loop over a
+// warp's lanes vectorizes. (Any integral of at most 4 bytes converts to
+// std::uint32_t with its value in [0, 2^31 - 2) kept and every other,
+// negative ones included, at 2^31 - 2 or above.)
+template <class R>
+GPUSTD_HOST_INLINE std::int32_t value_status32(const R& v) {
+  static_assert(protocol::result_in_status<R>);
+  const std::uint32_t u = static_cast<std::uint32_t>(v);
+  const std::uint32_t fits = 0u - static_cast<std::uint32_t>(u < static_cast<std::uint32_t>(protocol::status_value_limit));
+  return static_cast<std::int32_t>((u + 1) & fits);  // (a mask, not `?:`, which GCC 12 turns into a branch)
+}
+
 // A call's value: in the status when it fits, else as data.
 template <class R>
 GPUSTD_HOST_INLINE void answer_value(request& r, const lane_site& s, const R& v) {
@@ -486,9 +499,36 @@ constexpr bool direct_servable() {
   else return sizeof(typename T::R) <= 8;
 }
 
+// Runs the callable on lanes [0, lanes) of a packed request, in order,
+// `each(i, storage)` doing the call and keeping its result; a lane whose
+// call throws is left out of the loop's stores and gets a bit in the mask
+// returned. (The try is around the loop, not each lane: where the callable
+// is inlined and cannot throw, the loop is plain enough to vectorize.)
+template <class H, class Each>
+GPUSTD_HOST_INLINE std::uint32_t run_lanes(const unsigned char* body, unsigned lanes, Each&& each) {
+  using T = hostcall_types<H>;
+  constexpr std::size_t stride = protocol::packed_stride(static_cast<std::uint32_t>(T::fixed));
+  std::uint32_t threw = 0;
+  for (unsigned i = 0; i < lanes;) {
+    try {
+      for (; i < lanes; ++i) {
+        typename T::storage st;
+        read_plain(st, body + i * stride);
+        each(i, st);
+      }
+    } catch (...) {
+      threw |= 1u << i;
+      ++i;
+    }
+  }
+  return threw;
+}
+
 // H's direct handler over the callable `*fp` (none where H does not fit):
 // each lane's arguments read in place and the callable run, as the site
-// handler does for a packed request, without the request object.
+// handler does for a packed request, without the request object. The
+// lanes' answers are worked out in passes over all of them (results, then
+// statuses, then data words where any), each a loop without branches.
 template <class H, class F>
 direct_handler make_direct_handler(std::shared_ptr<F> fp) {
   using T = hostcall_types<H>;
@@ -504,28 +544,47 @@ direct_handler make_direct_handler(std::shared_ptr<F> fp) {
       if (!q.packed() || q.no_reply() || q.cell_stride() != fixed || q.body_bytes() != lanes * stride)
         return direct_declined;
       F& f = *const_cast<F*>(static_cast<const F*>(context));
-      bool words = false;
-      for (unsigned i = 0; i < lanes; ++i) {
-        typename T::storage st;
-        read_plain(st, q.body + i * stride);
-        out.word[i] = 0;
-        try {
-          if constexpr (std::is_void_v<R>) {
-            invoke_on<H>(f, st);
-            out.status[i] = 0;
-          } else {
-            const R v = invoke_on<H>(f, st);
-            out.status[i] = value_status(v);
-            if (out.status[i] == 0) {
-              std::memcpy(&out.word[i], &v, sizeof v);
-              words = true;
-            }
-          }
-        } catch (...) {
-          out.status[i] = -EIO;
+      std::uint32_t threw = 0;
+      if constexpr (std::is_void_v<R>) {
+        threw = run_lanes<H>(q.body, lanes, [&](unsigned, typename T::storage& st)
+                                                GPUSTD_HOST_INLINE_LAMBDA { invoke_on<H>(f, st); });
+        if (!threw) return 0;  // (every lane's status, in the answer word)
+        for (unsigned i = 0; i < lanes; ++i) out.status[i] = 0;
+        out.has_words = false;
+      } else if constexpr (protocol::result_in_status<R>) {
+        // A small integral result: value + 1 in the status where it fits
+        // there (value_status), else status 0 and the value as data.
+        R value[protocol::lanes_per_request];
+        threw = run_lanes<H>(q.body, lanes, [&](unsigned i, typename T::storage& st)
+                                                GPUSTD_HOST_INLINE_LAMBDA { value[i] = invoke_on<H>(f, st); });
+        for (std::uint32_t m = threw; m; m &= m - 1)
+          value[__builtin_ctz(m)] = R{};  // (the lane's status is set below; no value left unset)
+        std::uint32_t words = 0;
+        for (unsigned i = 0; i < lanes; ++i) {
+          out.status[i] = value_status32(value[i]);
+          words |= static_cast<std::uint32_t>(out.status[i] == 0);
         }
+        if (words)
+          for (unsigned i = 0; i < lanes; ++i) {
+            out.word[i] = 0;
+            if (out.status[i] == 0) std::memcpy(&out.word[i], &value[i], sizeof value[i]);
+          }
+        out.has_words = words != 0;
+      } else {
+        // Any other result of at most 8 bytes: status 0 and the value as data.
+        threw = run_lanes<H>(q.body, lanes, [&](unsigned i, typename T::storage& st) GPUSTD_HOST_INLINE_LAMBDA {
+          const R v = invoke_on<H>(f, st);
+          out.word[i] = 0;
+          std::memcpy(&out.word[i], &v, sizeof v);
+        });
+        for (unsigned i = 0; i < lanes; ++i) out.status[i] = 0;
+        out.has_words = true;
       }
-      out.has_words = words;
+      for (std::uint32_t m = threw; m; m &= m - 1) {
+        const unsigned i = static_cast<unsigned>(__builtin_ctz(m));
+        out.status[i] = -EIO;
+        out.word[i] = 0;
+      }
       return direct_per_lane;
     };
   }

@@ -359,6 +359,14 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     if (is_leader) give_back_answered(slot, last);
     return status_ok;
   }
+  if (uniform == answer_per_lane_status32) {  // a 32-bit status each, no data
+    const std::int32_t status =
+        platform::load_relaxed_system(*reinterpret_cast<std::int32_t*>(lf.body + result_status32_offset(rank)));
+    if (result_data) std::memset(result_data, 0, inline_arg_bytes);
+    platform::sync_warp(group);  // every lane has read its result before the slot is reused
+    if (is_leader) give_back_answered(slot, last);
+    return status;
+  }
   const std::int64_t status =
       platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lf.body + result_status_offset(rank)));
   if (result_data) {  // only the bytes the host wrote (layout.h): each one read crosses PCIe

@@ -115,7 +115,7 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
 // Answers with a status per lane (statuses in the body, laid out below).
 // Which one the host writes depends on the widest data any lane got, so that
 // the device reads from host memory only bytes that mean something (each
-// byte it reads crosses PCIe; a warp of int results read 2 KB, now 256 B):
+// byte it reads crosses PCIe; a warp of int results read 2 KB, now 128 B):
 inline constexpr std::int32_t answer_per_lane = INT32_MIN;             // statuses, 56 data bytes a lane
 inline constexpr std::int32_t answer_per_lane_status = INT32_MIN + 1;  // statuses only; data reads as zero
 inline constexpr std::int32_t answer_per_lane_word = INT32_MIN + 2;    // statuses, 8 data bytes a lane
@@ -123,8 +123,12 @@ inline constexpr std::int32_t answer_per_lane_word = INT32_MIN + 2;    // status
 // statuses: a typed hostcall's usual answer, half the bytes to write and one
 // read of host memory a lane instead of two.
 inline constexpr std::int32_t answer_words_ok = INT32_MIN + 3;
+// Statuses only, each of which fits 32 bits, side by side as 32-bit words:
+// a typed hostcall's small results (value + 1, wire.h) in 128 bytes, half
+// the bytes to write and for the warp to read across PCIe.
+inline constexpr std::int32_t answer_per_lane_status32 = INT32_MIN + 4;
 // A status at or below this never travels as a uniform answer.
-inline constexpr std::int32_t answer_lowest_layout = answer_words_ok;
+inline constexpr std::int32_t answer_lowest_layout = answer_per_lane_status32;
 GPUSTD_HOST_DEVICE constexpr std::uint64_t make_answer(std::uint32_t seq, std::int32_t status) {
   return std::uint64_t(seq) | (std::uint64_t(static_cast<std::uint32_t>(status)) << 32);
 }
@@ -159,6 +163,8 @@ static_assert(sizeof(request_cell) == cell_bytes);
 //   body[256, 512)        data[rank][8]      (answer_per_lane_word; the other 48 bytes are zero)
 // or, with answer_words_ok, only
 //   body[0, 256)          data[rank][8]      (every status 0; the other 48 bytes are zero)
+// or, with answer_per_lane_status32, only
+//   body[0, 128)          i32 status[rank]   (data reads as zero)
 // (The host gathers answers in the same layout: gpustd::request_answers.)
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_status_offset(unsigned rank) { return 8u * rank; }
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_data_offset(unsigned rank) {
@@ -167,6 +173,7 @@ GPUSTD_HOST_DEVICE constexpr std::uint32_t result_data_offset(unsigned rank) {
 static_assert(result_data_offset(lanes_per_request) == frame_body_bytes);
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_word_offset(unsigned rank) { return 8u * lanes_per_request + 8u * rank; }
 GPUSTD_HOST_DEVICE constexpr std::uint32_t result_ok_word_offset(unsigned rank) { return 8u * rank; }
+GPUSTD_HOST_DEVICE constexpr std::uint32_t result_status32_offset(unsigned rank) { return 4u * rank; }
 
 // Per-slot state in device memory, one 64-bit word so that a single atomic
 // takes the lock and reads the state:

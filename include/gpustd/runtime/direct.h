@@ -44,16 +44,19 @@ inline constexpr std::int64_t direct_declined = INT64_MIN;
 inline constexpr std::int64_t direct_per_lane = INT64_MIN + 1;
 
 // The lanes' answers when per lane: a status (and maybe 8 data bytes)
-// each, by rank.
+// each, by rank. A status here is 32 bits (0, -errno, or a typed
+// hostcall's value + 1 below 2^31: hostcall/wire.h), so that the server
+// copies the statuses into the frame as they are (layout.h,
+// answer_per_lane_status32).
 struct direct_answers {
   bool has_words = false;  // word[rank] holds each lane's 8 data bytes
-  std::int64_t status[protocol::lanes_per_request];
+  std::int32_t status[protocol::lanes_per_request];
   std::uint64_t word[protocol::lanes_per_request];
 };
 
-// Returns every lane's status, or direct_per_lane after filling `out`, or
-// direct_declined. (Returned rather than stored: the null call's answer
-// then never goes through memory.) Called on server threads,
+// Returns every lane's status (any 64-bit value), or direct_per_lane after
+// filling `out`, or direct_declined. (Returned rather than stored: the null
+// call's answer then never goes through memory.) Called on server threads,
 // concurrently; it must not throw (a callable's exception is that lane's
 // -EIO).
 using direct_fn = std::int64_t (*)(const void* context, const direct_request& req, direct_answers& out) noexcept;
