@@ -191,7 +191,8 @@ int main(int argc, char** argv) {
   // again) and each kind's median is taken: at full GPU the host's state
   // (which cores the server threads run on, what else runs) moves a run by
   // up to 2x, and a drift must fall on every kind alike. (Async last: the
-  // run right after it was slower, whatever its kind.)
+  // same-answer runs that came right after it ran at 20-25 M warp-calls/s,
+  // below the typed calls; at 32-60 M since, in the eighteenth session.)
   auto rates = [&](unsigned blocks, unsigned async_blocks_, unsigned n, int runs) {
     std::vector<double> r[4];
     constexpr int order[4] = {0, 1, 3, 2};
