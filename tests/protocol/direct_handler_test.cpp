@@ -249,6 +249,13 @@ TEST(DirectHandler, TypedHostcallAnswersEachLane) {
     EXPECT_EQ(static_cast<std::int32_t>(w), -1000 * (static_cast<std::int32_t>(i) + 1)) << i;
   }
 
+  // A whole warp in which two lanes throw: the others are answered all the same.
+  frame& t = x.send(direct_scale::op, 32, [](unsigned i) {
+    return pair(static_cast<std::int32_t>(i), i == 5 || i == 31 ? 0 : 2);
+  });
+  EXPECT_EQ(answer_status(t.header.answer), answer_per_lane_status32);
+  for (unsigned i = 0; i < 32; ++i) EXPECT_EQ(fixture::status(t, i), i == 5 || i == 31 ? std::int64_t(-EIO) : std::int64_t(2 * i + 1)) << i;
+
   // Mixed, with a lane that throws.
   frame& h = x.send(direct_scale::op, 3, [](unsigned i) {
     return i == 0 ? pair(5, 2) : i == 1 ? pair(-5, 2) : pair(5, 0);

@@ -555,15 +555,21 @@ direct_handler make_direct_handler(std::shared_ptr<F> fp) {
         // A small integral result: value + 1 in the status where it fits
         // there (value_status), else status 0 and the value as data.
         R value[protocol::lanes_per_request];
-        threw = run_lanes<H>(q.body, lanes, [&](unsigned i, typename T::storage& st)
-                                                GPUSTD_HOST_INLINE_LAMBDA { value[i] = invoke_on<H>(f, st); });
-        for (std::uint32_t m = threw; m; m &= m - 1)
-          value[__builtin_ctz(m)] = R{};  // (the lane's status is set below; no value left unset)
         std::uint32_t words = 0;
-        for (unsigned i = 0; i < lanes; ++i) {
-          out.status[i] = value_status32(value[i]);
-          words |= static_cast<std::uint32_t>(out.status[i] == 0);
-        }
+        // (Called with a constant for a whole warp, the usual request, so
+        // that its loops compile without a count to test or a remainder.)
+        auto answer_lanes = [&](unsigned n) GPUSTD_HOST_INLINE_LAMBDA {
+          threw = run_lanes<H>(q.body, n, [&](unsigned i, typename T::storage& st)
+                                              GPUSTD_HOST_INLINE_LAMBDA { value[i] = invoke_on<H>(f, st); });
+          for (std::uint32_t m = threw; m; m &= m - 1)
+            value[__builtin_ctz(m)] = R{};  // (the lane's status is set below; no value left unset)
+          for (unsigned i = 0; i < n; ++i) {
+            out.status[i] = value_status32(value[i]);
+            words |= static_cast<std::uint32_t>(out.status[i] == 0);
+          }
+        };
+        if (lanes == protocol::lanes_per_request) answer_lanes(protocol::lanes_per_request);
+        else answer_lanes(lanes);
         if (words)
           for (unsigned i = 0; i < lanes; ++i) {
             out.word[i] = 0;
