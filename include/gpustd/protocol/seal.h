@@ -45,8 +45,8 @@ inline constexpr std::uint32_t seal_header_words = 4;
 
 // Four 32-bit keys per position, each affine in it (so that the host's
 // vector loop steps them with one add): key k at position p is
-// seal_key_base[k] + p * seal_key_step[k]. The steps are odd, and keys 0 and
-// 2 (1 and 3) differ at every position a frame has.
+// seal_key_base(k) + p * seal_key_step(k). The steps are odd, and keys 0
+// and 2 (1 and 3) differ at every position below 4,096 (a frame has 260).
 // (Functions, not arrays: a constexpr array is not device code's to read.)
 GPUSTD_HOST_DEVICE constexpr std::uint32_t seal_key_base(unsigned k) {
   return k == 0 ? 0x243f6a88u : k == 1 ? 0x85a308d3u : k == 2 ? 0x13198a2eu : 0x03707344u;
@@ -169,8 +169,9 @@ inline bool has_avx2() {
 //
 // The body's words are read by vector loads (where the host has them),
 // while the device may still be writing them. A word the device is
-// writing is read whole or not at all (each 8-byte half of an aligned
-// vector load is one access), and once the seal matches, the device writes
+// writing is read whole or not at all (each aligned 8 bytes of a vector
+// load is one access; and a word read torn would fail the seal as a stale
+// one does), and once the seal matches, the device writes
 // none of these words again until the host answers, so the handler's later
 // reads of the same words see what the seal saw; a sealed frame carries no
 // meaning outside its own words.
