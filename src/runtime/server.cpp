@@ -351,13 +351,15 @@ namespace {
 // status: one status for every lane when they agree and carry no data;
 // only the words when every status is 0; else the statuses (32 bits each
 // when they all fit), and the words when there are any. Lane i's word is
-// words[i * stride].
+// words[i * stride]. The statuses are a handler's, 64 bits each
+// (request_answers), or a direct handler's, 32 (direct_answers).
+template <class Status>
 [[gnu::always_inline]] inline std::int32_t lay_out_lane_answers(unsigned char* body, unsigned lanes,
-                                                               const std::int64_t* status, const unsigned char* words,
+                                                               const Status* status, const unsigned char* words,
                                                                std::size_t stride, bool has_words) {
   // (Loops that stop at the first lane that differs: per-lane values differ
   // at once, and a full pass over 32 lanes cost more than they saved.)
-  const std::int64_t first = status[0];
+  const Status first = status[0];
   bool uniform = !has_words && first > answer_lowest_layout && first <= INT32_MAX;
   for (unsigned i = 1; uniform && i < lanes; ++i) uniform = status[i] == first;
   if (uniform) return static_cast<std::int32_t>(first);
@@ -368,46 +370,29 @@ namespace {
     return answer_words_ok;
   }
   if (!has_words) {
-    // Whether every status fits 32 bits: one pass over all lanes without a
-    // branch (so that it vectorizes); a status that fits has its bits above
-    // 31 at 0 once 2^31 is added.
-    std::uint64_t over = 0;
-    for (unsigned i = 0; i < lanes; ++i) over |= (static_cast<std::uint64_t>(status[i]) + 0x80000000u) >> 32;
-    if (over == 0) {
-      std::int32_t narrowed[lanes_per_request];
-      for (unsigned i = 0; i < lanes; ++i) narrowed[i] = static_cast<std::int32_t>(status[i]);
-      std::memcpy(body + result_status32_offset(0), narrowed, sizeof *narrowed * lanes);
+    if constexpr (sizeof(Status) == 4) {
+      std::memcpy(body + result_status32_offset(0), status, sizeof *status * lanes);
       return answer_per_lane_status32;
+    } else {
+      // Whether every status fits 32 bits: one pass over all lanes without
+      // a branch (so that it vectorizes); a status that fits has its bits
+      // above 31 at 0 once 2^31 is added.
+      std::uint64_t over = 0;
+      for (unsigned i = 0; i < lanes; ++i) over |= (static_cast<std::uint64_t>(status[i]) + 0x80000000u) >> 32;
+      if (over == 0) {
+        std::int32_t narrowed[lanes_per_request];
+        for (unsigned i = 0; i < lanes; ++i) narrowed[i] = static_cast<std::int32_t>(status[i]);
+        std::memcpy(body + result_status32_offset(0), narrowed, sizeof *narrowed * lanes);
+        return answer_per_lane_status32;
+      }
+      std::memcpy(body + result_status_offset(0), status, sizeof *status * lanes);
+      return answer_per_lane_status;
     }
-    std::memcpy(body + result_status_offset(0), status, sizeof *status * lanes);
-    return answer_per_lane_status;
-  }
-  std::memcpy(body + result_status_offset(0), status, sizeof *status * lanes);
-  for (unsigned i = 0; i < lanes; ++i) std::memcpy(body + result_word_offset(i), words + i * stride, 8);
-  return answer_per_lane_word;
-}
-
-// The same for a direct handler's answers, whose statuses are 32 bits.
-[[gnu::always_inline]] inline std::int32_t lay_out_direct_answers(unsigned char* body, unsigned lanes,
-                                                                 const direct_answers& a) {
-  const std::int32_t first = a.status[0];
-  bool uniform = !a.has_words && first > answer_lowest_layout;
-  for (unsigned i = 1; uniform && i < lanes; ++i) uniform = a.status[i] == first;
-  if (uniform) return first;
-  if (!a.has_words) {
-    std::memcpy(body + result_status32_offset(0), a.status, sizeof a.status[0] * lanes);
-    return answer_per_lane_status32;
-  }
-  bool all_ok = true;
-  for (unsigned i = 0; all_ok && i < lanes; ++i) all_ok = a.status[i] == 0;
-  if (all_ok) {
-    std::memcpy(body + result_ok_word_offset(0), a.word, sizeof a.word[0] * lanes);
-    return answer_words_ok;
   }
   for (unsigned i = 0; i < lanes; ++i) {
-    const std::int64_t wide = a.status[i];
+    const std::int64_t wide = status[i];
     std::memcpy(body + result_status_offset(i), &wide, 8);
-    std::memcpy(body + result_word_offset(i), &a.word[i], 8);
+    std::memcpy(body + result_word_offset(i), words + i * stride, 8);
   }
   return answer_per_lane_word;
 }
@@ -453,7 +438,10 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, c
   }
   settle(s, due);
   // (Every argument was read before this first store: the answer overwrites them.)
-  finish(s, f, seq, lay_out_direct_answers(f.body, lanes, a), true);
+  finish(s, f, seq,
+         lay_out_lane_answers(f.body, lanes, a.status, reinterpret_cast<const unsigned char*>(a.word), sizeof a.word[0],
+                              a.has_words),
+         true);
   return true;
 }
 

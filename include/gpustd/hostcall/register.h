@@ -273,26 +273,23 @@ GPUSTD_HOST_INLINE void answer(request& r, const lane_site& s, std::int64_t stat
 }
 
 // The status a call's value travels with: the value + 1 where it fits
-// there (wire.h), else 0, and the value goes as data.
-template <class R>
-GPUSTD_HOST_INLINE std::int64_t value_status(const R& v) {
-  if constexpr (protocol::result_in_status<R>)
-    if (static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < protocol::status_value_limit)
-      return static_cast<std::int64_t>(v) + 1;
-  return 0;
-}
-
-// The same for a result that can travel in the status (wire.h,
-// result_in_status), in 32 bits and without a branch, so that a loop over a
-// warp's lanes vectorizes. (Any integral of at most 4 bytes converts to
-// std::uint32_t with its value in [0, 2^31 - 2) kept and every other,
-// negative ones included, at 2^31 - 2 or above.)
+// there (wire.h, result_in_status), else 0, and the value goes as data.
+// In 32 bits and without a branch, so that a loop over a warp's lanes
+// vectorizes. (Any integral of at most 4 bytes converts to std::uint32_t
+// with its value in [0, 2^31 - 2) kept and every other, negative ones
+// included, at 2^31 - 2 or above.)
 template <class R>
 GPUSTD_HOST_INLINE std::int32_t value_status32(const R& v) {
   static_assert(protocol::result_in_status<R>);
   const std::uint32_t u = static_cast<std::uint32_t>(v);
   const std::uint32_t fits = 0u - static_cast<std::uint32_t>(u < static_cast<std::uint32_t>(protocol::status_value_limit));
   return static_cast<std::int32_t>((u + 1) & fits);  // (a mask, not `?:`, which GCC 12 turns into a branch)
+}
+// The same for any result (0 where it cannot travel in the status).
+template <class R>
+GPUSTD_HOST_INLINE std::int64_t value_status(const R& v) {
+  if constexpr (protocol::result_in_status<R>) return value_status32(v);
+  else return 0;
 }
 
 // A call's value: in the status when it fits, else as data.
