@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cuda_check.h"
+#include "send_floor.h"
 
 namespace {
 
@@ -262,6 +263,7 @@ int main(int argc, char** argv) {
                           {"every warp resident", all_blocks, 1024, 200}};
   std::printf("\n%-44s %10s %10s %8s %10s %8s\n", "throughput (M warp-calls/s, median of 3)", "floor", "blocking", "ratio",
               "fire&forget", "ff/blk");
+  double full_blocking[2] = {}, full_sends[2] = {};  // every warp resident: 1 host thread, N
   for (const shape& s : shapes) {
     for (int ht : {1, host_n}) {
       const int warps = s.blocks * s.threads / 32;
@@ -281,12 +283,40 @@ int main(int argc, char** argv) {
       char label[96];
       std::snprintf(label, sizeof label, "%s (%d warps), %d host thr", s.name, warps, ht);
       std::printf("%-44s %10.3f %10.3f %8.2f %10.3f %8.2f\n", label, f, g, g / f, gf, gf / g);
+      if (s.blocks == all_blocks) {
+        full_blocking[ht == 1 ? 0 : 1] = g;
+        full_sends[ht == 1 ? 0 : 1] = gf;
+      }
       if (b.requests != static_cast<unsigned long long>(total))
         std::printf("  note: %llu requests for %.0f warp-calls (lanes split into several requests)\n", b.requests,
                     total);
       if (csv)
         std::fprintf(csv, "throughput_blocking,%d,%d,%.4f,%.4f,%.3f\nthroughput_fire_and_forget,%d,%d,%.4f,%.4f,%.3f\n",
                      warps, ht, f, g, g / f, warps, ht, f, gf, gf / g);
+    }
+  }
+  // The floor of a send (send_floor.h): one line a send, nothing of
+  // gpustd; what the fire-and-forget target can reach with one line a send.
+  {
+    const shape& s = shapes[2];
+    const double total = double(s.blocks) * s.threads / 32 * s.calls;
+    std::printf("\n%-44s %10s %10s %10s %8s\n", "the floor of a send (M sends/s, median of 3)", "bare send",
+                "gpustd ff", "2x blocking", "bare/blk");
+    for (int i = 0; i < 2; ++i) {
+      const int ht = i == 0 ? 1 : host_n;
+      unsigned long long wrong = 0;
+      double r[3];
+      for (double& x : r)
+        x = total / send_floor::run(s.blocks, s.threads, s.calls, ht, wrong) / 1e6;
+      std::sort(r, r + 3);
+      char label[96];
+      std::snprintf(label, sizeof label, "%s, %d host thr", s.name, ht);
+      std::printf("%-44s %10.3f %10.3f %10.3f %8.2f\n", label, r[1], full_sends[i], 2 * full_blocking[i],
+                  r[1] / full_blocking[i]);
+      if (wrong) std::printf("SEND FLOOR ERROR: %llu wrong arguments\n", wrong);
+      if (csv)
+        std::fprintf(csv, "send_floor,%d,%d,%.4f,%.4f,%.3f\n", s.blocks * s.threads / 32, ht, r[1], full_sends[i],
+                     full_sends[i] / r[1]);
     }
   }
   std::printf("\nframes the host looked at before all their stores had landed (sealed, looked at again): %llu of %llu\n",

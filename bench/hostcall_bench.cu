@@ -12,7 +12,10 @@
 // - asynchronous calls, one warp and every resident warp: 8 futures in
 //   flight per warp (async_call x 8, then get x 8) against blocking calls;
 // - at full GPU, how many lanes of a warp reach each async_call together
-//   (the lanes of a warp that split apart send a batch each).
+//   (the lanes of a warp that split apart send a batch each);
+// - the floor of these targets (typed_floor.h): the bare ping-pong with
+//   and without a warp's arguments, and with eight calls a lane in one
+//   request, the same host threads as the runtime's, in turns.
 #include <gpustd/gpustd.h>
 
 #include <algorithm>
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "cuda_check.h"
+#include "typed_floor.h"
 
 GPUSTD_HOSTCALL(add2, int(int a, int b));
 
@@ -248,6 +252,25 @@ int main(int argc, char** argv) {
     return together[33 * half + 1] / lanes;
   };
 
+  // The floor of the targets, nothing of gpustd in it (typed_floor.h):
+  // the kinds take turns, median of 5 (one warp: of 3).
+  const unsigned host_threads = rt.options().server_threads;
+  auto floors = [&](unsigned blocks, unsigned threads, unsigned rounds, int runs) {
+    std::vector<double> r[3];
+    for (int i = 0; i < runs; ++i)
+      for (unsigned k = 0; k < 3; ++k) {
+        const unsigned calls = k == 2 ? typed_floor::max_calls : k;
+        r[k].push_back(typed_floor::rate(blocks, threads, calls, calls > 1 ? rounds / calls : rounds, host_threads, 1));
+      }
+    std::array<double, 3> m{};
+    for (int k = 0; k < 3; ++k) {
+      std::sort(r[k].begin(), r[k].end());
+      m[k] = r[k][r[k].size() / 2];
+    }
+    return m;
+  };
+  const auto warp_floor = floors(1, 32, 4000, 3), full_floor = floors(full_blocks, 256, 1000, 5);
+
   std::printf("typed hostcall benchmark on %s; full GPU = %u blocks x 256 threads (%u warps); %s server threads\n",
               prop.name, full_blocks, full_blocks * 8, argc > 2 ? argv[2] : "default");
   std::printf("\n%-46s %10s %10s %8s %8s\n", "latency (us per call, median)", "null call", "typed", "ratio", "target");
@@ -262,6 +285,19 @@ int main(int argc, char** argv) {
   std::printf("%-46s %10.3f %10.3f %8.2f\n", "every resident warp, same answer in every lane", full_null, full_same,
               full_same / full_null);
   std::printf("targets: typed/null throughput at full GPU >= 0.9; async x8 per warp >= 4x blocking\n");
+  std::printf("\n%-46s %10s %10s %8s %10s %8s\n", "the floor (bare ping-pong, M warp-calls/s)", "no args", "2 ints",
+              "ratio", "8 a lane", "8/1");
+  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "one warp", warp_floor[0], warp_floor[1],
+              warp_floor[1] / warp_floor[0], warp_floor[2], warp_floor[2] / warp_floor[1]);
+  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "every resident warp", full_floor[0], full_floor[1],
+              full_floor[1] / full_floor[0], full_floor[2], full_floor[2] / full_floor[1]);
+  std::printf("(%u host threads, as the runtime's; \"2 ints\": every lane's 8 bytes of arguments to the host and a "
+              "4-byte result back; \"8 a lane\": eight such calls a lane in one request, counted as 8)\n",
+              host_threads);
+  std::printf("gpustd against its floor: typed %.2f of the floor's 2 ints at full GPU, null call %.2f of the bare "
+              "floor; async x8 / blocking %.2f where the floor's 8 / 1 is %.2f\n",
+              full_typed / full_floor[1], full_null / full_floor[0], warp_async / warp_typed,
+              warp_floor[2] / warp_floor[1]);
   std::printf("(async x8 at full GPU: %u blocks x 256 threads)\n", async_blocks);
   std::printf("\nasync x8, one warp, where the time goes (us per 8 calls, at %d MHz): 7 queued %.2f, "
               "8th (sends) %.2f, first get %.2f, other 7 gets %.2f; total %.2f\n",
@@ -285,6 +321,10 @@ int main(int argc, char** argv) {
     std::fprintf(csv, "mcalls_one_warp,%.4f,%.4f,%.3f,%.4f\n", warp_null, warp_typed, warp_typed / warp_null, warp_async);
     std::fprintf(csv, "mcalls_full_gpu,%.4f,%.4f,%.3f,%.4f\n", full_null, full_typed, full_typed / full_null, full_async);
     std::fprintf(csv, "mcalls_full_gpu_same_answer,%.4f,%.4f,%.3f,\n", full_null, full_same, full_same / full_null);
+    std::fprintf(csv, "floor_mcalls_one_warp,%.4f,%.4f,%.3f,%.4f\n", warp_floor[0], warp_floor[1],
+                 warp_floor[1] / warp_floor[0], warp_floor[2]);
+    std::fprintf(csv, "floor_mcalls_full_gpu,%.4f,%.4f,%.3f,%.4f\n", full_floor[0], full_floor[1],
+                 full_floor[1] / full_floor[0], full_floor[2]);
     std::fprintf(csv, "async_lanes_together_first_8,,,,%.2f\n", group_mean(0));
     std::fprintf(csv, "async_lanes_together_later,,,,%.2f\n", group_mean(1));
     std::fclose(csv);
