@@ -210,7 +210,7 @@ void BM_WarpNullCall(benchmark::State& state) {
 BENCHMARK(BM_WarpNullCall)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Writes the header of a request that fits one frame, as the device does.
-void one_frame_request(gpustd::protocol::frame& f, std::uint32_t seq, std::uint16_t op, std::uint16_t flags,
+void one_frame_request(gpustd::protocol::frame_ref f, std::uint32_t seq, std::uint16_t op, std::uint16_t flags,
                        std::uint32_t mask, std::uint32_t bytes, std::uint32_t stride) {
   using namespace gpustd::protocol;
   f.header.seq = seq;
@@ -261,7 +261,7 @@ void BM_ServerServesRequests(benchmark::State& state) {
     state.PauseTiming();
     ++seq;
     for (std::uint32_t s = 0; s < slots; ++s) {
-      frame& f = ch.host.frame_for(s, seq);
+      frame_ref f = ch.host.frame_for(s, seq);
       one_frame_request(f, seq, op, static_cast<std::uint16_t>(packed ? frame_packed : 0), mask, stride * lanes,
                         stride);  // (packed: the stride is the 8 argument bytes)
       std::memset(f.body, 0, stride * lanes);
@@ -314,7 +314,7 @@ void BM_ServerServesSends(benchmark::State& state) {
     state.PauseTiming();
     for (std::uint32_t s = 0; s < slots; ++s)
       for (std::uint32_t k = 1; k <= waiting; ++k) {
-        frame& f = ch.host.frame_for(s, seq + k);
+        frame_ref f = ch.host.frame_for(s, seq + k);
         one_frame_request(f, seq + k, to_u16(opcode::null_call), frame_no_reply | frame_sealed, 0xffffffffu, 0, 0);
         f.header.seal = seal_of(f.header, f.body, 0);
         if (k == waiting) ch.doorbells[s] = seq + k;
@@ -369,7 +369,7 @@ void BM_ServerServesQueuedCalls(benchmark::State& state) {
     state.PauseTiming();
     ++seq;
     for (std::uint32_t s = 0; s < slots; ++s) {
-      frame& f = ch.host.frame_for(s, seq);
+      frame_ref f = ch.host.frame_for(s, seq);
       one_frame_request(f, seq, to_u16(opcode::future_batch), frame_no_reply | frame_packed, 0xffffffffu, 8 * 32, 8);
       for (std::uint32_t l = 0; l < 32; ++l) {
         const future_batch_args a{(s * 32 + l) * group, per_lane};

@@ -19,7 +19,8 @@ constexpr std::uint32_t future_arena_cells(std::uint32_t wanted) {
 
 // The host's pointers to the channel.
 struct channel_host {
-  protocol::frame* frames = nullptr;
+  protocol::frame_header* headers = nullptr;  // frame i: headers[i], bodies[i] (layout.h)
+  protocol::frame_body* bodies = nullptr;
   std::uint32_t* doorbells = nullptr;
   std::uint32_t slot_count = 0;
   std::uint32_t frames_per_slot = 0;
@@ -27,16 +28,18 @@ struct channel_host {
   protocol::future_cell* futures = nullptr;  // the future arena (hostcall/wire.h)
   std::uint32_t future_count = 0;
 
-  // The slot's ring of frames_per_slot frames (a power of two), and the one
-  // that carries sequence number `seq`.
-  protocol::frame* ring_of(std::uint32_t slot) const noexcept { return frames + std::uint64_t(slot) * frames_per_slot; }
-  protocol::frame& frame_for(std::uint32_t slot, std::uint32_t seq) const noexcept {
-    return ring_of(slot)[seq & (frames_per_slot - 1)];
+  // The index of the slot's ring of frames_per_slot frames (a power of
+  // two), and of the one that carries sequence number `seq`.
+  std::uint64_t ring_of(std::uint32_t slot) const noexcept { return std::uint64_t(slot) * frames_per_slot; }
+  std::uint64_t index_for(std::uint32_t slot, std::uint32_t seq) const noexcept {
+    return ring_of(slot) + (seq & (frames_per_slot - 1));
   }
-  // The slot's progress word (layout.h): in its ring's first frame.
-  std::uint32_t& progress_of(std::uint32_t slot) const noexcept {
-    return ring_of(slot)[0].header.progress;
+  protocol::frame_ref frame_at(std::uint64_t index) const noexcept { return {headers[index], bodies[index].bytes}; }
+  protocol::frame_ref frame_for(std::uint32_t slot, std::uint32_t seq) const noexcept {
+    return frame_at(index_for(slot, seq));
   }
+  // The slot's progress word (layout.h): in its ring's first header.
+  std::uint32_t& progress_of(std::uint32_t slot) const noexcept { return headers[ring_of(slot)].progress; }
 };
 
 class channel_memory {
@@ -60,7 +63,8 @@ std::unique_ptr<channel_memory> make_channel_memory(runtime_options& options);
 // For tests that step client and server by hand: ordinary memory, and the
 // view device code would use.
 struct plain_channel {
-  std::unique_ptr<protocol::frame[]> frames;
+  std::unique_ptr<protocol::frame_header[]> headers;
+  std::unique_ptr<protocol::frame_body[]> bodies;
   std::unique_ptr<std::uint32_t[]> doorbells;
   std::unique_ptr<protocol::slot_state[]> slots;
   std::unique_ptr<protocol::future_cell[]> futures;

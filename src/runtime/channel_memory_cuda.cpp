@@ -96,7 +96,9 @@ class cuda_channel_memory final : public channel_memory {
  public:
   explicit cuda_channel_memory(const runtime_options& o) {
     const std::size_t nframes = std::size_t(o.slots) * o.frames_per_slot;
-    const std::size_t frame_bytes = nframes * sizeof(protocol::frame);
+    // Headers, then bodies (layout.h), then the doorbells.
+    const std::size_t header_bytes = nframes * sizeof(protocol::frame_header);
+    const std::size_t frame_bytes = header_bytes + nframes * sizeof(protocol::frame_body);
     const std::size_t bell_bytes = o.slots * sizeof(std::uint32_t);
     channel_block_ = std::make_unique<pinned_block>(frame_bytes + bell_bytes, o.channel_huge_pages, "the channel");
     void* const host_base = channel_block_->host();
@@ -136,11 +138,15 @@ class cuda_channel_memory final : public channel_memory {
       check(cudaMalloc(&thread_groups_, errno_slots_ * sizeof(std::uint32_t)), "cudaMalloc of the threads' groups");
       check(cudaMemset(thread_groups_, 0, errno_slots_ * sizeof(std::uint32_t)), "cudaMemset of the threads' groups");
     }
-    auto* hf = static_cast<protocol::frame*>(host_base);
-    auto* hb = reinterpret_cast<std::uint32_t*>(static_cast<char*>(host_base) + frame_bytes);
-    host_ = {hf, hb, o.slots, o.frames_per_slot, o.max_request_bytes, futures_host, future_count_};
-    view_ = {static_cast<protocol::frame*>(dev_base),
-             reinterpret_cast<std::uint32_t*>(static_cast<char*>(dev_base) + frame_bytes),
+    auto* const host_bytes = static_cast<char*>(host_base);
+    auto* const dev_bytes = static_cast<char*>(dev_base);
+    host_ = {reinterpret_cast<protocol::frame_header*>(host_bytes),
+             reinterpret_cast<protocol::frame_body*>(host_bytes + header_bytes),
+             reinterpret_cast<std::uint32_t*>(host_bytes + frame_bytes),
+             o.slots, o.frames_per_slot, o.max_request_bytes, futures_host, future_count_};
+    view_ = {reinterpret_cast<protocol::frame_header*>(dev_bytes),
+             reinterpret_cast<protocol::frame_body*>(dev_bytes + header_bytes),
+             reinterpret_cast<std::uint32_t*>(dev_bytes + frame_bytes),
              slots_, o.slots, o.frames_per_slot, o.max_request_bytes, errno_slots_, errno_table_,
              futures_dev_, future_bits_, future_count_};
     view_.future_groups = future_groups_;

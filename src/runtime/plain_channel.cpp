@@ -13,10 +13,12 @@ plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_
   if (max_request_bytes < protocol::frame_body_bytes)
     throw std::invalid_argument("gpustd: max_request_bytes must be at least one frame (2048)");
   const std::size_t nframes = std::size_t(slot_count) * frames_per_slot;
-  frames.reset(new protocol::frame[nframes]);
+  headers.reset(new protocol::frame_header[nframes]);
+  bodies.reset(new protocol::frame_body[nframes]);
   doorbells.reset(new std::uint32_t[slot_count]);
   slots.reset(new protocol::slot_state[slot_count]);
-  std::memset(static_cast<void*>(frames.get()), 0, nframes * sizeof(protocol::frame));
+  std::memset(static_cast<void*>(headers.get()), 0, nframes * sizeof(protocol::frame_header));
+  std::memset(static_cast<void*>(bodies.get()), 0, nframes * sizeof(protocol::frame_body));
   std::memset(doorbells.get(), 0, slot_count * sizeof(std::uint32_t));
   for (std::uint32_t s = 0; s < slot_count; ++s) slots[s] = protocol::initial_slot_state;
   future_count = future_arena_cells(future_count);
@@ -25,8 +27,8 @@ plain_channel::plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_
     future_bits.reset(new std::uint32_t[future_count / protocol::future_group_cells / 32]());
     future_groups.reset(new protocol::future_group[future_count / protocol::future_group_cells]());
   }
-  host = {frames.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes, futures.get(), future_count};
-  view = {frames.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0, nullptr,
+  host = {headers.get(), bodies.get(), doorbells.get(), slot_count, frames_per_slot, max_request_bytes, futures.get(), future_count};
+  view = {headers.get(), bodies.get(), doorbells.get(), slots.get(), slot_count, frames_per_slot, max_request_bytes, 0, nullptr,
           futures.get(), future_bits.get(), future_count};
   view.future_groups = future_groups.get();  // (each thread's open group: per OS thread here)
 }

@@ -48,7 +48,7 @@ struct server::assembly {
 // the device may be writing, per blocking request. (`device_waits` false:
 // nobody may be waiting, the progress word is moved too; answer_error's
 // case, which does not know.)
-inline void server::finish(std::uint32_t s, frame& f, std::uint32_t seq, std::int32_t uniform_status, bool device_waits) {
+inline void server::finish(std::uint32_t s, frame_ref f, std::uint32_t seq, std::int32_t uniform_status, bool device_waits) {
   std::atomic_ref<std::uint64_t>(f.header.answer).store(make_answer(seq, uniform_status), std::memory_order_release);
   if (!device_waits) release_frame(s, seq);
 }
@@ -194,7 +194,7 @@ namespace {
 
 // One slot: serves its published frames, in order, while it is not busy;
 // true if it had any. (Inlined into poll(): it runs once per request.)
-inline bool server::serve_slot(std::uint32_t s, counters& c, frame* next) {
+inline bool server::serve_slot(std::uint32_t s, counters& c, std::uint64_t next) {
   if (busy(s)) return false;
   const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
   std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
@@ -202,11 +202,11 @@ inline bool server::serve_slot(std::uint32_t s, counters& c, frame* next) {
   progress_due due;
   if (bell - done > 1) {  // several waiting: a run of sends, most often
     done = serve_run(s, done, bell, c, due);
-    next = nullptr;
+    next = no_frame;
   }
   while (bell != done) {
-    frame& f = next ? *next : channel_.frame_for(s, done + 1);
-    next = nullptr;
+    frame_ref f = channel_.frame_at(next != no_frame ? next : channel_.index_for(s, done + 1));
+    next = no_frame;
     if (bell != done + 1) [[unlikely]]
       __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
     // (false: it waits for reassembly budget, or for the frame to arrive whole)
@@ -242,7 +242,7 @@ bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
   recent_slots& recent = recent_[who];
   bool work = false;
   asm volatile("" ::: "memory");  // doorbells change behind the compiler's back: read them afresh
-  auto serve_one = [&](std::uint32_t k, frame* next = nullptr) __attribute__((always_inline)) {
+  auto serve_one = [&](std::uint32_t k, std::uint64_t next = no_frame) __attribute__((always_inline)) {
     if (serve_slot(k, c, next)) {
       recent.note(k);
       work = true;
@@ -262,12 +262,12 @@ bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
     // would miss on it.
     // (Each slot's next frame is found once, here: only this thread moves
     // served_, so serving starts at the same frame.)
-    frame* next[16];
+    std::uint64_t next[16];  // (indices)
     for (std::uint32_t m = busy16; m != 0; m &= m - 1) {
       const unsigned i = static_cast<unsigned>(std::countr_zero(m));
       const std::uint32_t done = served_[s + i];
-      frame& f = channel_.frame_for(s + i, done + 1);
-      next[i] = &f;
+      next[i] = channel_.index_for(s + i, done + 1);
+      const frame_ref f = channel_.frame_at(next[i]);
       __builtin_prefetch(&f.header, 1);
       for (std::uint32_t at = 0; at < body_hint_[s + i]; at += 64) __builtin_prefetch(f.body + at);
       // Several frames waiting: fire-and-forget sends, most often, each of
@@ -402,7 +402,7 @@ template <class Status>
 }
 }  // namespace
 
-inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, const frame_header& h,
+inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame_ref f, const frame_header& h,
                                  const handler_entry& e, counters& c, progress_due& due) {
   const direct_request q{&h, f.body};
   direct_answers a;
@@ -452,7 +452,7 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame& f, c
 // The frame is whole when its header is this frame's and, sealed, when its
 // seal matches the words read (protocol/seal.h). Until then its stores are
 // still on their way.
-static bool frame_whole(const frame_header& h, const frame& f, std::uint32_t seq) {
+static bool frame_whole(const frame_header& h, const frame_ref& f, std::uint32_t seq) {
   return h.seq == seq && (!(h.flags & frame_sealed) || seal_of(h, f.body, h.body_bytes) == h.seal);
 }
 
@@ -469,18 +469,16 @@ static bool frame_whole(const frame_header& h, const frame& f, std::uint32_t seq
 inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std::uint32_t bell, counters& c,
                                        progress_due& due) {
   if (tracer_ || assembling_[s]) return done;
-  frame* const ring = channel_.ring_of(s);
+  const std::uint64_t ring = channel_.ring_of(s);
   const std::uint32_t ring_mask = channel_.frames_per_slot - 1;
   const std::uint32_t max_bytes = std::min(frame_body_bytes, channel_.max_request_bytes);
   constexpr std::uint16_t one_frame = frame_first | frame_last;
   std::uint32_t op = ~0u;  // the run's operation so far, and its handler
   const handler_entry* e = nullptr;
   std::uint64_t served = 0;
-  frame* next = ring + ((done + 1) & ring_mask);
   for (; done != bell; ++done) {
     const std::uint32_t seq = done + 1;
-    frame& f = *next;
-    next = (seq & ring_mask) == ring_mask ? ring : next + 1;  // (a step, not a multiply)
+    const frame_ref f = channel_.frame_at(ring + (seq & ring_mask));
     frame_header h;
     std::memcpy(&h, &f.header, sizeof h);
     if (h.seq != seq || (h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes ||
@@ -501,7 +499,7 @@ inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std:
 // The usual request: whole when first looked at, and one frame long. The
 // rest (frames not yet whole, requests over several frames) is
 // consume_frame's, out of line, so that this path saves few registers.
-inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame& f, counters& c, progress_due& due) {
+inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame_ref f, counters& c, progress_due& due) {
   frame_header h;
   std::memcpy(&h, &f.header, sizeof h);
   // The body was written by the device, so it is in no cache: ask for all
@@ -528,7 +526,7 @@ inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame& f, counte
   return consume_frame(s, seq, f, h, c);
 }
 
-bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame& f, frame_header h, counters& c) {
+bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame_ref f, frame_header h, counters& c) {
   assembly& st = assembly_[s];
   // Not yet whole: looked at again, for up to frame_wait_, after which it
   // is malformed.
@@ -656,7 +654,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame& f, frame_h
 }
 
 void server::answer_error(std::uint32_t s, std::uint32_t seq, const frame_header&, std::int64_t status) {
-  frame& f = channel_.frame_for(s, seq);
+  const frame_ref f = channel_.frame_for(s, seq);
   finish(s, f, seq, static_cast<std::int32_t>(status), false);  // every lane gets the same error
 }
 
@@ -686,7 +684,7 @@ void server::run_handler(const handler_entry& e, request& r, counters& c) {
 }
 
 void server::complete(std::uint32_t s, std::uint32_t last_seq, const request& r) {
-  frame& f = channel_.frame_for(s, last_seq);
+  const frame_ref f = channel_.frame_for(s, last_seq);
   if (!r.no_reply()) {
     // One status for every lane and no data: it travels in the answer word.
     if (!r.answered()) {  // the handler set nothing: every lane gets 0

@@ -88,10 +88,10 @@ class server {
   }
   // Frame `f`, the slot's for `seq`. false: it must wait (no reassembly
   // budget yet, or it has not all arrived); nothing was consumed.
-  [[gnu::always_inline]] bool consume(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, counters& c,
+  [[gnu::always_inline]] bool consume(std::uint32_t slot, std::uint32_t seq, protocol::frame_ref f, counters& c,
                                       progress_due& due);
   // consume's rarer cases: a frame not yet whole, or one of several.
-  [[gnu::noinline]] bool consume_frame(std::uint32_t slot, std::uint32_t seq, protocol::frame& f,
+  [[gnu::noinline]] bool consume_frame(std::uint32_t slot, std::uint32_t seq, protocol::frame_ref f,
                                        protocol::frame_header h, counters& c);
   // The slots one thread served last (server.cpp, serve_recent).
   struct alignas(64) recent_slots {
@@ -102,8 +102,9 @@ class server {
     // list; looking at it twice costs less than checking on every request.)
     void note(std::uint32_t s) noexcept { slot[next++ % size] = s; }
   };
-  // (`next`: the slot's next frame, where the caller found it already.)
-  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, protocol::frame* next = nullptr);
+  // (`next`: the index of the slot's next frame, where the caller found it already.)
+  static constexpr std::uint64_t no_frame = ~std::uint64_t(0);
+  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, std::uint64_t next = no_frame);
   // Several frames waiting on a slot: serves those in a row that are whole
   // one-frame requests of a direct handler (server.cpp); returns the newest
   // sequence number served.
@@ -120,10 +121,10 @@ class server {
                 const protocol::frame_header& h, counters& c, const handler_entry* e);
   // A one-frame request through its operation's direct handler
   // (runtime/direct.h); false when it declined.
-  [[gnu::always_inline]] bool serve_direct(std::uint32_t slot, std::uint32_t seq, protocol::frame& f, const protocol::frame_header& h,
+  [[gnu::always_inline]] bool serve_direct(std::uint32_t slot, std::uint32_t seq, protocol::frame_ref f, const protocol::frame_header& h,
                     const handler_entry& e, counters& c, progress_due& due);
   void answer_error(std::uint32_t slot, std::uint32_t seq, const protocol::frame_header& h, std::int64_t status);
-  [[gnu::always_inline]] void finish(std::uint32_t slot, protocol::frame& f, std::uint32_t seq,
+  [[gnu::always_inline]] void finish(std::uint32_t slot, protocol::frame_ref f, std::uint32_t seq,
                                      std::int32_t uniform_status, bool device_waits);
   [[gnu::always_inline]] void release_frame(std::uint32_t slot, std::uint32_t seq);
   void complete(std::uint32_t slot, std::uint32_t last_seq, const request& r);

@@ -105,7 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const unsigned slot = data[at] % slots;
     at += 1;
     const std::uint32_t seq = next_seq[slot]++;
-    gpustd::protocol::frame& f = ch.frames[slot * frames_per_slot + (seq & (frames_per_slot - 1))];
+    const std::uint64_t index = slot * frames_per_slot + (seq & (frames_per_slot - 1));
+    const gpustd::protocol::frame_ref f{ch.headers[index], ch.bodies[index].bytes};
     // Header: the device-written fields from the input, then the sequence number.
     std::memcpy(reinterpret_cast<unsigned char*>(&f.header) + 4, data + at, 28);
     at += 32;

@@ -42,16 +42,16 @@ struct fixture {
   // A one-frame packed request of `lanes` lanes, lane i's arguments
   // args(i) (8 bytes), sealed as the device seals it; served by one poll.
   template <class Args>
-  frame& send(std::uint16_t op, unsigned lanes, Args args, bool no_reply = false) {
-    frame& f = publish(op, lanes, args, no_reply);
+  frame_ref send(std::uint16_t op, unsigned lanes, Args args, bool no_reply = false) {
+    frame_ref f = publish(op, lanes, args, no_reply);
     srv.poll_all();
     EXPECT_EQ(answer_seq(f.header.answer), no_reply ? 0u : seq) << "not answered";
     return f;
   }
   // The same request, published (doorbell rung) but not yet served.
   template <class Args>
-  frame& publish(std::uint16_t op, unsigned lanes, Args args, bool no_reply = false) {
-    frame& f = ch.host.frame_for(0, ++seq);
+  frame_ref publish(std::uint16_t op, unsigned lanes, Args args, bool no_reply = false) {
+    frame_ref f = ch.host.frame_for(0, ++seq);
     std::memset(&f.header, 0, sizeof f.header);
     f.header.seq = seq;
     f.header.op = op;
@@ -69,7 +69,7 @@ struct fixture {
     return f;
   }
   // Lane i's status and 8 data bytes, as the device reads the answer.
-  static std::int64_t status(const frame& f, unsigned i, std::uint64_t* word = nullptr) {
+  static std::int64_t status(const frame_ref& f, unsigned i, std::uint64_t* word = nullptr) {
     const std::int32_t a = answer_status(f.header.answer);
     std::uint64_t w = 0;
     std::int64_t st = a;
@@ -113,12 +113,12 @@ TEST(DirectHandler, ServesWhatItTakesAndLeavesTheRestToTheHandler) {
     for (unsigned i = 0; i < r.lanes(); ++i) r.set_result(i, 9);
   }, handler_kind::polling, {}, std::move(d));
 
-  frame& f = x.send(0x8101, 32, [](unsigned i) { return std::uint64_t(i); });
+  frame_ref f = x.send(0x8101, 32, [](unsigned i) { return std::uint64_t(i); });
   EXPECT_EQ(answer_status(f.header.answer), 7);
   EXPECT_EQ(direct_calls, 1);
   EXPECT_EQ(handler_calls, 0);
 
-  frame& g = x.send(0x8101, 5, [](unsigned i) { return std::uint64_t(i); });
+  frame_ref g = x.send(0x8101, 5, [](unsigned i) { return std::uint64_t(i); });
   EXPECT_EQ(answer_status(g.header.answer), 9);  // the handler's answer
   EXPECT_EQ(direct_calls, 1);
   EXPECT_EQ(handler_calls, 1);
@@ -151,7 +151,7 @@ TEST(DirectHandler, PerLaneStatusesNarrowOnlyWhenEveryOneFits) {
     big = b;
     const bool fits = b == static_cast<std::int32_t>(b);
     for (const std::uint16_t op : {std::uint16_t(0x8102), std::uint16_t(0x8103)}) {
-      frame& f = x.send(op, 32, [](unsigned i) { return std::uint64_t(i); });
+      frame_ref f = x.send(op, 32, [](unsigned i) { return std::uint64_t(i); });
       EXPECT_EQ(answer_status(f.header.answer), fits ? answer_per_lane_status32 : answer_per_lane_status) << b;
       for (unsigned i = 0; i < 32; ++i) {
         const std::int64_t want = i == 3 || (op == 0x8103 && !fits) ? b
@@ -195,7 +195,7 @@ TEST(DirectHandler, DirectSendsMoveTheProgressWordBeforeAnythingElse) {
   // word covers the sends, the answer the call.
   x.publish(0x8104, 32, lane, true);
   x.publish(0x8104, 32, lane, true);
-  frame& call = x.publish(0x8104, 32, lane);
+  frame_ref call = x.publish(0x8104, 32, lane);
   x.srv.poll_all();
   EXPECT_EQ(x.ch.host.progress_of(0), 6u);
   EXPECT_EQ(answer_seq(call.header.answer), 7u);
@@ -236,12 +236,12 @@ TEST(DirectHandler, TypedHostcallAnswersEachLane) {
               handler_kind::polling, {}, hostcall_detail::make_direct_handler<direct_scale>(scale));
 
   // Every value small and positive: in the statuses (value + 1), 32 bits each.
-  frame& f = x.send(direct_scale::op, 32, [](unsigned i) { return pair(static_cast<std::int32_t>(i), 3); });
+  frame_ref f = x.send(direct_scale::op, 32, [](unsigned i) { return pair(static_cast<std::int32_t>(i), 3); });
   EXPECT_EQ(answer_status(f.header.answer), answer_per_lane_status32);
   for (unsigned i = 0; i < 32; ++i) EXPECT_EQ(fixture::status(f, i), 3 * i + 1) << i;
 
   // Every value negative: status 0 and the value as data, statuses left out.
-  frame& g = x.send(direct_scale::op, 32, [](unsigned i) { return pair(-static_cast<std::int32_t>(i) - 1, 1000); });
+  frame_ref g = x.send(direct_scale::op, 32, [](unsigned i) { return pair(-static_cast<std::int32_t>(i) - 1, 1000); });
   EXPECT_EQ(answer_status(g.header.answer), answer_words_ok);
   for (unsigned i = 0; i < 32; ++i) {
     std::uint64_t w = 0;
@@ -250,14 +250,14 @@ TEST(DirectHandler, TypedHostcallAnswersEachLane) {
   }
 
   // A whole warp in which two lanes throw: the others are answered all the same.
-  frame& t = x.send(direct_scale::op, 32, [](unsigned i) {
+  frame_ref t = x.send(direct_scale::op, 32, [](unsigned i) {
     return pair(static_cast<std::int32_t>(i), i == 5 || i == 31 ? 0 : 2);
   });
   EXPECT_EQ(answer_status(t.header.answer), answer_per_lane_status32);
   for (unsigned i = 0; i < 32; ++i) EXPECT_EQ(fixture::status(t, i), i == 5 || i == 31 ? std::int64_t(-EIO) : std::int64_t(2 * i + 1)) << i;
 
   // Mixed, with a lane that throws.
-  frame& h = x.send(direct_scale::op, 3, [](unsigned i) {
+  frame_ref h = x.send(direct_scale::op, 3, [](unsigned i) {
     return i == 0 ? pair(5, 2) : i == 1 ? pair(-5, 2) : pair(5, 0);
   });
   EXPECT_EQ(answer_status(h.header.answer), answer_per_lane_word);
@@ -281,7 +281,7 @@ TEST(DirectHandler, VoidResultsAndDeclinedShapes) {
               handler_kind::polling, {}, hostcall_detail::make_direct_handler<direct_note>(note));
   // (direct_note's 4 argument bytes: cell_stride 4 is what the device sends;
   // 8 is a shape the direct handler declines.)
-  frame& f = x.ch.host.frame_for(0, ++x.seq);
+  frame_ref f = x.ch.host.frame_for(0, ++x.seq);
   std::memset(&f.header, 0, sizeof f.header);
   f.header.seq = x.seq;
   f.header.op = direct_note::op;
@@ -296,7 +296,7 @@ TEST(DirectHandler, VoidResultsAndDeclinedShapes) {
   EXPECT_EQ(answer_status(f.header.answer), 0);
   EXPECT_EQ(noted, 0 + 1 + 2 + 3);
 
-  frame& g = x.send(direct_note::op, 2, [](unsigned) { return std::uint64_t(10); });  // cell_stride 8: declined
+  frame_ref g = x.send(direct_note::op, 2, [](unsigned) { return std::uint64_t(10); });  // cell_stride 8: declined
   EXPECT_EQ(answer_status(g.header.answer), 0);
   EXPECT_EQ(noted, 6 + 10 + 10);
 }
@@ -312,7 +312,7 @@ TEST(DirectHandler, NullCallInPlaceAndTracedWhenTracing) {
     register_null_call(x.table);
     ASSERT_TRUE(x.table.find(to_u16(opcode::null_call))->direct);
     if (tracing) x.srv.set_tracer(&t);
-    frame& f = x.ch.host.frame_for(0, ++x.seq);
+    frame_ref f = x.ch.host.frame_for(0, ++x.seq);
     std::memset(&f.header, 0, sizeof f.header);
     f.header.seq = x.seq;
     f.header.op = to_u16(opcode::null_call);

@@ -147,7 +147,7 @@ TEST(Protocol, AnsweredFramesLeaveTheProgressWordToTheAnswer) {
 // Publishes a one-lane fire-and-forget request with an 8-byte argument as
 // frame `seq` of `slot`, as the device would.
 void publish_count(bench& b, std::uint32_t slot, std::uint32_t seq, std::uint16_t op, std::uint64_t arg) {
-  frame& f = b.ch.host.frame_for(slot, seq);
+  frame_ref f = b.ch.host.frame_for(slot, seq);
   f.header.seq = seq;
   f.header.op = op;
   f.header.flags = frame_first | frame_last | frame_no_reply;
@@ -237,7 +237,7 @@ TEST(Protocol, ARequestWithoutArgumentsOrPayloadIsItsHeaderAlone) {
 TEST(Protocol, ArgumentsWithoutAPayloadTravelPacked) {
   bench b(1, 4);
   send_count(0x1122334455667788ull);
-  const frame& f = b.ch.host.frame_for(0, 1);
+  const frame_ref f = b.ch.host.frame_for(0, 1);
   EXPECT_TRUE(f.header.flags & frame_packed);
   EXPECT_EQ(f.header.cell_stride, 8u);  // the lane's argument bytes
   EXPECT_EQ(f.header.total_bytes, 8u);  // no 8-byte head before them
@@ -330,7 +330,7 @@ TEST(Protocol, SelfContainedRequestsAreSealedAndServedOnlyWhenWhole) {
     ASSERT_EQ(hostcall(rq), 0);
   };
   send(0x1122334455667788ull, true);
-  frame& f = b.ch.host.frame_for(0, 1);
+  frame_ref f = b.ch.host.frame_for(0, 1);
   ASSERT_TRUE(f.header.flags & frame_sealed);
   EXPECT_TRUE(f.header.flags & frame_packed);
   EXPECT_EQ(f.header.seal, seal_of(f.header, f.body, f.header.body_bytes));
@@ -350,7 +350,7 @@ TEST(Protocol, SelfContainedRequestsAreSealedAndServedOnlyWhenWhole) {
 
   // Nor is a frame served whose header is still the previous use's.
   send(7, true);
-  frame& g = b.ch.host.frame_for(0, 2);
+  frame_ref g = b.ch.host.frame_for(0, 2);
   g.header.seq = 2 - 4;  // (the frame's previous sequence number)
   for (int i = 0; i < 3; ++i) b.srv.poll_all();
   EXPECT_EQ(b.counted.load(), 1u);
@@ -400,7 +400,7 @@ TEST(Protocol, SequenceNumbersWrapAround) {
   const std::uint32_t start = 0xFFFFFFF0u;
   b.ch.slots[0].word = pack_slot(start, start - 1);
   b.ch.doorbells[0] = start - 1;
-  for (std::uint32_t k = 0; k < 2; ++k) b.ch.frames[k].header.answer = make_answer(start - 2 + k, 0);
+  for (std::uint32_t k = 0; k < 2; ++k) b.ch.headers[k].answer = make_answer(start - 2 + k, 0);
   server fresh(b.ch.host, b.table, b.pool, b.log);  // starts after the doorbell
   std::atomic<bool> finished{false};
   std::thread client([&] {
@@ -441,7 +441,7 @@ TEST(Protocol, ClientRefusesBadArgumentsLocally) {
 // Two-frame requests of 4000 bytes, written by hand on `slot`: one lane, an
 // 8-byte cell, 3992 payload bytes.
 void publish_long_request_frame(bench& b, std::uint32_t slot, std::uint32_t seq, bool first) {
-  frame& f = b.ch.host.frame_for(slot, seq);
+  frame_ref f = b.ch.host.frame_for(slot, seq);
   f.header.seq = seq;
   f.header.op = op_echo;
   f.header.flags = first ? frame_first : frame_last;
@@ -492,7 +492,7 @@ struct raw_frame {
 
 // Publishes `f` as slot 0's frame `at`, serves it, and returns lane 0's status.
 std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
-  frame& fr = b.ch.host.frame_for(0, at);
+  frame_ref fr = b.ch.host.frame_for(0, at);
   fr.header.seq = f.seq;
   fr.header.op = f.op;
   fr.header.flags = f.flags;

@@ -78,7 +78,7 @@ struct fixture {
   // cell is left holding an answer, no queued call); then one request
   // sends every lane's cells, and the server serves it.
   void send(const std::vector<std::uint32_t>& calls, int (*op_of)(unsigned lane, unsigned k)) {
-    frame& f = ch.host.frame_for(0, ++seq);
+    frame_ref f = ch.host.frame_for(0, ++seq);
     f.header.seq = seq;
     f.header.op = to_u16(opcode::future_batch);
     f.header.flags = frame_first | frame_last | frame_no_reply | frame_packed;

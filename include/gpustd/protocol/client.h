@@ -209,30 +209,32 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   slot_index = platform::broadcast(group, slot_index, leader);
   seq0 = platform::broadcast(group, seq0, leader);
   slot_state& slot = ch.slots[slot_index];
-  frame* ring = ch.frames + std::uint64_t(slot_index) * ch.frames_per_slot;
+  // The slot's ring: frames ring, ring + 1, ... (layout.h), by index.
+  const std::uint64_t ring = std::uint64_t(slot_index) * ch.frames_per_slot;
   const std::uint32_t ring_mask = ch.frames_per_slot - 1;
 
-  // Frame f of the request: wait until it is free, or publish it.
-  auto open_frame = [&](std::uint32_t f) -> frame& {
-    frame& fr = ring[(seq0 + f) & ring_mask];
-    if (is_leader) wait_frame_free(known_done, ring[0].header.progress, seq0 + f, ch.frames_per_slot);
+  // Frame f of the request (its index): wait until it is free, or publish it.
+  auto open_frame = [&](std::uint32_t f) -> std::uint64_t {
+    const std::uint64_t i = ring + ((seq0 + f) & ring_mask);
+    if (is_leader) wait_frame_free(known_done, ch.headers[ring].progress, seq0 + f, ch.frames_per_slot);
     platform::sync_warp(group);
-    return fr;
+    return i;
   };
-  auto publish_frame = [&](std::uint32_t f, frame& fr) {
+  auto publish_frame = [&](std::uint32_t f, std::uint64_t i) {
+    frame_header& fh = ch.headers[i];
     platform::sync_warp(group);  // orders every lane's writes before the leader's release
     if (is_leader) {
       const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes;
-      fr.header.seq = seq0 + f;
-      fr.header.op = rq.op;
-      fr.header.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
+      fh.seq = seq0 + f;
+      fh.op = rq.op;
+      fh.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
                                                    (rq.no_reply ? frame_no_reply : 0) | (cells_word >> 16));
-      fr.header.mask = group;
-      fr.header.body_bytes = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
-      fr.header.total_bytes = static_cast<std::uint32_t>(total);
-      fr.header.block = platform::block_index();
-      fr.header.warp = platform::warp_in_block();
-      fr.header.cell_stride = cells_word & 0xffffu;  // (packed: the arguments' length, the same in every lane)
+      fh.mask = group;
+      fh.body_bytes = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
+      fh.total_bytes = static_cast<std::uint32_t>(total);
+      fh.block = platform::block_index();
+      fh.warp = platform::warp_in_block();
+      fh.cell_stride = cells_word & 0xffffu;  // (packed: the arguments' length, the same in every lane)
 #if GPUSTD_BACKEND_CUDA
       // One fence, then relaxed stores: the doorbell here, and for a
       // fire-and-forget request the slot's unlock after the last frame; both
@@ -247,10 +249,10 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   };
 
   std::uint32_t f = 0;
-  frame* fr = &open_frame(0);
+  std::uint64_t fr = open_frame(0);
   std::uint64_t seal = 0;  // (sealed) this lane's share: its words' mixes
   if (stride) {  // every lane's cell, in frame 0: 8-byte stores of the used part only
-    auto* cell = reinterpret_cast<std::uint64_t*>(fr->body + rank * stride);
+    auto* cell = reinterpret_cast<std::uint64_t*>(ch.bodies[fr].bytes + rank * stride);
     if (!packed) cell++[0] = std::uint64_t(rq.payload_bytes) | (std::uint64_t(rq.arg_bytes) << 32);
     std::uint64_t words[inline_arg_bytes / 8] = {};
     if (rq.arg_bytes) std::memcpy(words, rq.args, rq.arg_bytes);
@@ -272,7 +274,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     // for a seal it may give up on (server.h, frame_wait).
     const auto flags = static_cast<std::uint16_t>(frame_first | frame_last | frame_sealed |
                                                   (rq.no_reply ? frame_no_reply : 0) | (cells_word >> 16));
-    auto* head = reinterpret_cast<std::uint64_t*>(&fr->header);
+    auto* head = reinterpret_cast<std::uint64_t*>(&ch.headers[fr]);
     static_assert(offsetof(frame_header, seal) == 8 * seal_header_words);
     auto word = [&](unsigned p) {
       return header_word(p, seq0, rq.op, flags, group, static_cast<std::uint32_t>(total),
@@ -291,7 +293,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
         seal ^= seal_mix(w, p);
       }
       seal = platform::xor_of(group, seal);
-      if (is_leader) fr->header.seal = seal;
+      if (is_leader) ch.headers[fr].seal = seal;
     }
     if (is_leader) {
 #if GPUSTD_BACKEND_CUDA
@@ -316,22 +318,23 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     for (std::uint64_t pos = off; pos < end;) {
       const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes, w1 = w0 + frame_body_bytes;
       if (pos >= w1) {
-        publish_frame(f, *fr);
-        fr = &open_frame(++f);
+        publish_frame(f, fr);
+        fr = open_frame(++f);
         continue;
       }
       const std::uint64_t hi = end < w1 ? end : w1;
-      if (together) copy_together(fr->body + (pos - w0), base + (pos - off), hi - pos, rank, count);
-      else if (lane == src) copy_together(fr->body + (pos - w0), base + (pos - off), hi - pos, 0, 1);
+      unsigned char* body = ch.bodies[fr].bytes;
+      if (together) copy_together(body + (pos - w0), base + (pos - off), hi - pos, rank, count);
+      else if (lane == src) copy_together(body + (pos - w0), base + (pos - off), hi - pos, 0, 1);
       pos = hi;
     }
   }
   if (!sealed) {
     while (f + 1 < frames) {  // (padding never fills a frame; kept for safety)
-      publish_frame(f, *fr);
-      fr = &open_frame(++f);
+      publish_frame(f, fr);
+      fr = open_frame(++f);
     }
-    publish_frame(f, *fr);
+    publish_frame(f, fr);
   }
 
   if (rq.no_reply) {
@@ -339,9 +342,11 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     return status_ok;
   }
   const std::uint32_t last = seq0 + frames - 1;
-  frame& lf = ring[last & ring_mask];
+  const std::uint64_t lf = ring + (last & ring_mask);
+  frame_header& lh = ch.headers[lf];
+  unsigned char* lb = ch.bodies[lf].bytes;
   std::int32_t uniform = 0;
-  if (is_leader) uniform = answer_status(wait_done(lf.header.answer, last));
+  if (is_leader) uniform = answer_status(wait_done(lh.answer, last));
   uniform = static_cast<std::int32_t>(platform::broadcast(group, static_cast<std::uint32_t>(uniform), leader));
   if (uniform > answer_lowest_layout) {  // every lane's status in the answer word, no data
     if (result_data) std::memset(result_data, 0, inline_arg_bytes);
@@ -350,7 +355,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   }
   if (uniform == answer_words_ok) {  // status 0, and a data word
     const std::uint64_t w =
-        platform::load_relaxed_system(*reinterpret_cast<std::uint64_t*>(lf.body + result_ok_word_offset(rank)));
+        platform::load_relaxed_system(*reinterpret_cast<std::uint64_t*>(lb + result_ok_word_offset(rank)));
     if (result_data) {
       std::memset(result_data, 0, inline_arg_bytes);
       std::memcpy(result_data, &w, 8);
@@ -361,18 +366,18 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   }
   if (uniform == answer_per_lane_status32) {  // a 32-bit status each, no data
     const std::int32_t status =
-        platform::load_relaxed_system(*reinterpret_cast<std::int32_t*>(lf.body + result_status32_offset(rank)));
+        platform::load_relaxed_system(*reinterpret_cast<std::int32_t*>(lb + result_status32_offset(rank)));
     if (result_data) std::memset(result_data, 0, inline_arg_bytes);
     platform::sync_warp(group);  // every lane has read its result before the slot is reused
     if (is_leader) give_back_answered(slot, last);
     return status;
   }
   const std::int64_t status =
-      platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lf.body + result_status_offset(rank)));
+      platform::load_relaxed_system(*reinterpret_cast<std::int64_t*>(lb + result_status_offset(rank)));
   if (result_data) {  // only the bytes the host wrote (layout.h): each one read crosses PCIe
     auto* out = static_cast<unsigned char*>(result_data);
     if (uniform == answer_per_lane) {
-      auto* words = reinterpret_cast<std::uint64_t*>(lf.body + result_data_offset(rank));
+      auto* words = reinterpret_cast<std::uint64_t*>(lb + result_data_offset(rank));
       for (unsigned i = 0; i < inline_arg_bytes / 8; ++i) {
         const std::uint64_t w = platform::load_relaxed_system(words[i]);
         std::memcpy(out + 8 * i, &w, 8);
@@ -381,7 +386,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       std::memset(out, 0, inline_arg_bytes);
       if (uniform == answer_per_lane_word) {
         const std::uint64_t w =
-            platform::load_relaxed_system(*reinterpret_cast<std::uint64_t*>(lf.body + result_word_offset(rank)));
+            platform::load_relaxed_system(*reinterpret_cast<std::uint64_t*>(lb + result_word_offset(rank)));
         std::memcpy(out, &w, 8);
       }
     }
@@ -403,7 +408,7 @@ GPUSTD_INLINE std::int64_t hostcall(const lane_request& rq, void* result_data = 
   if (rq.payload_bytes && !rq.payload) return status_bad_address;
   if (rq.arg_bytes > inline_arg_bytes) return status_bad_argument;
   const channel_view& ch = channel();
-  if (!ch.frames) return status_no_runtime;
+  if (!ch.headers) return status_no_runtime;
   if (std::uint64_t(rq.payload_bytes) + 8 + inline_arg_bytes > ch.max_request_bytes) return status_too_large;
 
   std::uint32_t mask = platform::active_mask();

@@ -3,10 +3,15 @@
 //
 // Host memory (pinned, mapped into the device's address space):
 //
+//   headers[slot_count][frames_per_slot]   frame headers, 64 B each
+//   bodies[slot_count][frames_per_slot]    frame bodies, 2048 B each
 //   doorbells[slot_count]            u32: newest frame sequence number the
 //                                     device published on each slot
-//   frames[slot_count][frames_per_slot]
-//       frame = header (64 B) + body (2048 B)
+//
+// A frame is a header and a body, kept apart so that a slot's headers lie
+// side by side: a window of sends is lines next to each other, which the
+// host reads in a stream (bench/send_floor.h: one host thread reads
+// contiguous lines several times faster than lines a body apart).
 //
 // Device memory (only device threads touch it):
 //
@@ -18,9 +23,9 @@
 // and inline arguments; all cells of a request have the same stride, 8 bytes
 // plus the longest lane's arguments padded to 8, at most 64; no cells at all
 // when no lane has arguments or a payload), then the lanes' payloads in lane
-// order, each padded to 8 bytes. Frame n of a slot lives in
-// frames[slot][n % frames_per_slot], so up to frames_per_slot frames are in
-// flight per slot and long payloads stream through that window.
+// order, each padded to 8 bytes. Frame n of a slot is headers[slot][k] and
+// bodies[slot][k], k = n % frames_per_slot, so up to frames_per_slot frames
+// are in flight per slot and long payloads stream through that window.
 //
 // Handshake per frame (sequence numbers count from 1 and wrap at 2^32):
 //
@@ -137,9 +142,24 @@ GPUSTD_HOST_DEVICE constexpr std::int32_t answer_status(std::uint64_t a) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(a >> 32));
 }
 
+// A frame's body, in the channel's array of bodies.
+struct alignas(64) frame_body {
+  unsigned char bytes[frame_body_bytes];
+};
+static_assert(sizeof(frame_body) == frame_body_bytes);
+
+// A frame: its header, and its body (in the channel, two arrays; see above).
+struct frame_ref {
+  frame_header& header;
+  unsigned char* body;
+};
+
+// A frame's two parts side by side, for a frame that is not in a channel
+// (tests of the seal, a request laid out by hand).
 struct alignas(64) frame {
   frame_header header;
   unsigned char body[frame_body_bytes];
+  operator frame_ref() noexcept { return {header, body}; }
 };
 static_assert(sizeof(frame) == 64 + frame_body_bytes);
 
@@ -203,7 +223,10 @@ struct process_state;  // protocol/process.h
 // Everything device code needs to find the channel; copied to the device
 // (and to every translation unit's copy, see device/channel_symbol.h).
 struct channel_view {
-  frame* frames = nullptr;           // slot_count * frames_per_slot frames (host memory)
+  // slot_count * frames_per_slot frames (host memory): frame i is
+  // headers[i] and bodies[i]; slot s's ring is frames s * frames_per_slot on.
+  frame_header* headers = nullptr;
+  frame_body* bodies = nullptr;
   std::uint32_t* doorbells = nullptr;  // slot_count words (host memory)
   slot_state* slots = nullptr;       // slot_count states (device memory)
   std::uint32_t slot_count = 0;
