@@ -200,6 +200,10 @@ inline bool server::serve_slot(std::uint32_t s, counters& c, std::uint64_t next)
   std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
   if (bell == done) return false;
   progress_due due;
+  if (bell - done > 1) {  // several waiting: a run of sends, most often
+    done = serve_run(s, done, bell, c, due);
+    next = no_frame;
+  }
   while (bell != done) {
     frame_ref f = channel_.frame_at(next != no_frame ? next : channel_.index_for(s, done + 1));
     next = no_frame;
@@ -445,6 +449,23 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame_ref f
   return true;
 }
 
+// A copy of a frame header that the device may be writing: each 8-byte
+// word read once and whole (relaxed atomic loads, plain moves on x86). With
+// a memcpy the compiler may read a field again where it is used, and the
+// fields of one word at different times: on the GPU a header was seen with
+// its sequence number landed and its flags, read apart, still a fresh
+// frame's 0, which reads as unsealed, and was served as what it was not
+// ("continuation frame without a first frame"; nineteenth session).
+static frame_header read_header(const frame_header& src) {
+  static_assert(sizeof(frame_header) % 8 == 0);
+  std::uint64_t w[sizeof(frame_header) / 8];
+  const auto* p = reinterpret_cast<const std::uint64_t*>(&src);
+  for (unsigned i = 0; i < sizeof w / 8; ++i) w[i] = __atomic_load_n(p + i, __ATOMIC_RELAXED);
+  frame_header h;
+  std::memcpy(&h, w, sizeof h);
+  return h;
+}
+
 // The frame is whole when its header is this frame's and, sealed, when its
 // seal matches the words read (protocol/seal.h). Until then its stores are
 // still on their way.
@@ -452,12 +473,50 @@ static bool frame_whole(const frame_header& h, const frame_ref& f, std::uint32_t
   return h.seq == seq && (!(h.flags & frame_sealed) || seal_of(h, f.body, h.body_bytes) == h.seal);
 }
 
+// A run of frames on one slot: most often a warp's fire-and-forget sends,
+// of which the host finds a whole window per visit when every warp of a
+// GPU sends. consume()'s usual path for each, with what does not change
+// from one frame to the next worked out once (the ring's address, the
+// limits, the handler of the run's operation) and the counters added up
+// at the end: one server thread at full GPU is bound by its work per frame
+// (bench/send_floor.h: a bare send of one line, 230 M a second on one
+// thread, where gpustd's sends ran at 39-42 M). Stops at the first
+// frame that is not a whole one-frame request that a direct handler takes,
+// which serve_slot's loop then serves as any other.
+inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std::uint32_t bell, counters& c,
+                                       progress_due& due) {
+  if (tracer_ || assembling_[s]) return done;
+  const std::uint64_t ring = channel_.ring_of(s);
+  const std::uint32_t ring_mask = channel_.frames_per_slot - 1;
+  const std::uint32_t max_bytes = std::min(frame_body_bytes, channel_.max_request_bytes);
+  constexpr std::uint16_t one_frame = frame_first | frame_last;
+  std::uint32_t op = ~0u;  // the run's operation so far, and its handler
+  const handler_entry* e = nullptr;
+  std::uint64_t served = 0;
+  for (; done != bell; ++done) {
+    const std::uint32_t seq = done + 1;
+    const frame_ref f = channel_.frame_at(ring + (seq & ring_mask));
+    const frame_header h = read_header(f.header);
+    if (h.seq != seq || (h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes ||
+        h.body_bytes > max_bytes || h.mask == 0)
+      break;
+    if ((h.flags & frame_sealed) && seal_of(h, f.body, h.body_bytes) != h.seal) break;  // not all landed yet
+    if (h.op != op) {
+      op = h.op;
+      e = handlers_.find(h.op);
+    }
+    if (!e || !e->direct || !serve_direct(s, seq, f, h, *e, c, due)) break;
+    ++served;
+  }
+  c.frames.store(c.frames.load(std::memory_order_relaxed) + served, std::memory_order_relaxed);  // (one writer)
+  return done;
+}
+
 // The usual request: whole when first looked at, and one frame long. The
 // rest (frames not yet whole, requests over several frames) is
 // consume_frame's, out of line, so that this path saves few registers.
 inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame_ref f, counters& c, progress_due& due) {
-  frame_header h;
-  std::memcpy(&h, &f.header, sizeof h);
+  frame_header h = read_header(f.header);
   // The body was written by the device, so it is in no cache: ask for all
   // its lines at once rather than miss on one after another (those the
   // guess in poll() did not cover).
@@ -500,7 +559,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame_ref f, fram
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
-      std::memcpy(&h, &f.header, sizeof h);
+      h = read_header(f.header);
       arrived = whole();
     } while (!arrived && clock::now() - looked < std::chrono::microseconds(2));
     const std::int64_t now =

@@ -105,6 +105,11 @@ class server {
   // (`next`: the index of the slot's next frame, where the caller found it already.)
   static constexpr std::uint64_t no_frame = ~std::uint64_t(0);
   [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, std::uint64_t next = no_frame);
+  // Several frames waiting on a slot: serves those in a row that are whole
+  // one-frame requests of a direct handler (server.cpp); returns the newest
+  // sequence number served.
+  [[gnu::always_inline]] std::uint32_t serve_run(std::uint32_t slot, std::uint32_t done, std::uint32_t bell,
+                                                 counters& c, progress_due& due);
   bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
