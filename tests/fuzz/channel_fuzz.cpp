@@ -120,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Served: answered (a call the device waits for, or an error), or, for a
     // frame nobody waits for (fire-and-forget, a request's earlier frames),
     // released through the slot's progress word with its answer word left alone.
-    std::uint32_t& progress = ch.frames[slot * frames_per_slot].header.progress;
+    std::uint32_t& progress = ch.headers[slot * frames_per_slot].progress;
     while (gpustd::protocol::answer_seq(std::atomic_ref<std::uint64_t>(f.header.answer).load(std::memory_order_acquire)) !=
                seq &&
            std::atomic_ref<std::uint32_t>(progress).load(std::memory_order_acquire) != seq) {
