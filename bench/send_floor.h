@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cuda_check.h"
+#include "floor_pollers.h"
 
 namespace send_floor {
 
@@ -80,35 +81,29 @@ inline double run(unsigned blocks, unsigned threads, unsigned sends, unsigned ho
   CHECK(cudaHostGetDevicePointer(&dprogress, progress, 0));
   std::atomic<unsigned> finished_warps{0};
   std::atomic<unsigned long long> wrong{0};
-  std::vector<std::thread> ts;
-  const unsigned per = (warps + host_threads - 1) / host_threads;
-  for (unsigned t = 0; t < host_threads; ++t) {
-    const unsigned first = t * per, count = first < warps ? std::min(per, warps - first) : 0;
-    if (count == 0) continue;
-    ts.emplace_back([&, first, count] {
-      std::vector<unsigned> next(count, 1);
-      unsigned left = count;
-      unsigned long long w_bad = 0;
-      while (left != 0)
-        for (unsigned k = 0; k < count; ++k) {
-          const unsigned w = first + k;
-          unsigned n = next[k];
-          if (n > sends) continue;
-          line* ring = rings + std::size_t(w) * ring_lines;
-          while (n <= sends &&
-                 std::atomic_ref<unsigned>(ring[(n - 1) % ring_lines].seq).load(std::memory_order_acquire) == n) {
-            w_bad += ring[(n - 1) % ring_lines].arg != arg_of(w, n);
-            ++n;
-          }
-          if (n == next[k]) continue;
-          next[k] = n;
-          std::atomic_ref<unsigned>(progress[w].done).store(n - 1, std::memory_order_release);
-          if (n > sends) --left;
+  std::vector<std::thread> ts = start_pollers(warps, host_threads, [&](unsigned first, unsigned count) {
+    std::vector<unsigned> next(count, 1);
+    unsigned left = count;
+    unsigned long long w_bad = 0;
+    while (left != 0)
+      for (unsigned k = 0; k < count; ++k) {
+        const unsigned w = first + k;
+        unsigned n = next[k];
+        if (n > sends) continue;
+        line* ring = rings + std::size_t(w) * ring_lines;
+        while (n <= sends &&
+               std::atomic_ref<unsigned>(ring[(n - 1) % ring_lines].seq).load(std::memory_order_acquire) == n) {
+          w_bad += ring[(n - 1) % ring_lines].arg != arg_of(w, n);
+          ++n;
         }
-      wrong += w_bad;
-      finished_warps += count;
-    });
-  }
+        if (n == next[k]) continue;
+        next[k] = n;
+        std::atomic_ref<unsigned>(progress[w].done).store(n - 1, std::memory_order_release);
+        if (n > sends) --left;
+      }
+    wrong += w_bad;
+    finished_warps += count;
+  });
   const auto t0 = std::chrono::steady_clock::now();
   sender<<<blocks, threads>>>(drings, dprogress, sends);
   CHECK(cudaGetLastError());

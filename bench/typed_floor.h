@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cuda_check.h"
+#include "floor_pollers.h"
 
 namespace typed_floor {
 
@@ -104,26 +105,20 @@ inline double run(unsigned blocks, unsigned threads, unsigned calls, unsigned ro
   CHECK(cudaMemset(bad, 0, sizeof *bad));
   std::atomic<bool> stop{false};
   std::vector<unsigned> seen(warps, 0);
-  std::vector<std::thread> ts;
-  const unsigned per = (warps + host_threads - 1) / host_threads;
-  for (unsigned t = 0; t < host_threads; ++t) {
-    const unsigned first = t * per, count = first < warps ? std::min(per, warps - first) : 0;
-    if (count == 0) continue;
-    ts.emplace_back([&, first, count] {
-      while (!stop.load(std::memory_order_relaxed))
-        for (unsigned w = first; w < first + count; ++w) {
-          const slot_view s{slots + std::size_t(w) * stride};
-          const unsigned r = std::atomic_ref<unsigned>(*s.req()).load(std::memory_order_acquire);
-          if (r == seen[w]) continue;
-          seen[w] = r;
-          const std::uint64_t* args = s.args();
-          std::uint32_t* results = s.results(calls);
-          for (unsigned i = 0; i < calls * 32; ++i)  // (vectorised by the compiler)
-            results[i] = static_cast<std::uint32_t>(args[i]) + static_cast<std::uint32_t>(args[i] >> 32);
-          std::atomic_ref<unsigned>(*s.resp()).store(r, std::memory_order_release);
-        }
-    });
-  }
+  std::vector<std::thread> ts = start_pollers(warps, host_threads, [&](unsigned first, unsigned count) {
+    while (!stop.load(std::memory_order_relaxed))
+      for (unsigned w = first; w < first + count; ++w) {
+        const slot_view s{slots + std::size_t(w) * stride};
+        const unsigned r = std::atomic_ref<unsigned>(*s.req()).load(std::memory_order_acquire);
+        if (r == seen[w]) continue;
+        seen[w] = r;
+        const std::uint64_t* args = s.args();
+        std::uint32_t* results = s.results(calls);
+        for (unsigned i = 0; i < calls * 32; ++i)  // (vectorised by the compiler)
+          results[i] = static_cast<std::uint32_t>(args[i]) + static_cast<std::uint32_t>(args[i] >> 32);
+        std::atomic_ref<unsigned>(*s.resp()).store(r, std::memory_order_release);
+      }
+  });
   const auto t0 = std::chrono::steady_clock::now();
   switch (calls) {
     case 0: client<0><<<blocks, threads>>>(dslots, rounds, bad); break;
