@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "gpustd/protocol/client.h"
+#include "gpustd/protocol/opcodes.h"
 #include "runtime/blocking_pool.h"
 #include "runtime/channel_memory.h"
 #include "runtime/handler_table.h"
 #include "runtime/runtime_log.h"
 #include "runtime/server.h"
+#include "services/services.h"
 
 namespace gpustd::detail {
 namespace {
@@ -364,6 +366,56 @@ TEST(Protocol, SelfContainedRequestsAreSealedAndServedOnlyWhenWhole) {
   EXPECT_FALSE(b.ch.host.frame_for(0, 3).header.flags & frame_sealed);
   b.srv.poll_all();
   EXPECT_EQ(b.counted.load(), 3u);
+  EXPECT_TRUE(b.srv.drained());
+}
+
+// Several frames waiting on a slot are served as a run (server.cpp,
+// serve_run), which stops at the first frame not yet whole or not for a
+// direct handler; the rest are served in order all the same, and the
+// slot's progress word moves only past frames served.
+TEST(Protocol, ARunOfSendsStopsAtAFrameNotYetWholeAndKeepsTheOrder) {
+  bench b(1, 8);
+  gpustd::detail::register_null_call(b.table);  // a direct handler
+  auto null_send = [] {
+    lane_request rq;
+    rq.op = to_u16(opcode::null_call);
+    rq.no_reply = true;
+    rq.self_contained = true;
+    ASSERT_EQ(hostcall(rq), 0);
+  };
+  auto count_send = [](std::uint64_t v) {
+    lane_request rq;
+    rq.op = op_count;
+    rq.no_reply = true;
+    rq.args = &v;
+    rq.arg_bytes = sizeof v;
+    rq.self_contained = true;
+    ASSERT_EQ(hostcall(rq), 0);
+  };
+  for (int i = 0; i < 5; ++i) null_send();
+  // Frame 3's mask has not landed (its seal does not match yet).
+  frame_ref third = b.ch.host.frame_for(0, 3);
+  third.header.mask ^= 1u;
+  b.srv.poll_all();
+  EXPECT_EQ(b.ch.host.progress_of(0), 2u) << "frames 1 and 2 served, and nothing past frame 3";
+  EXPECT_EQ(b.srv.stats().frames, 2u);
+  EXPECT_GE(b.srv.stats().frames_not_yet_whole, 1u);
+  third.header.mask ^= 1u;  // now it has
+  b.srv.poll_all();
+  EXPECT_EQ(b.ch.host.progress_of(0), 5u);
+  EXPECT_EQ(b.srv.stats().frames, 5u);
+
+  // A run whose operation changes mid-way: the handler that is not direct
+  // gets its frames in order after the direct ones before them.
+  null_send();
+  count_send(11);
+  null_send();
+  count_send(12);
+  b.srv.poll_all();
+  EXPECT_EQ(b.order, (std::vector<std::uint64_t>{11, 12}));
+  EXPECT_EQ(b.ch.host.progress_of(0), 9u);
+  EXPECT_EQ(b.srv.stats().frames, 9u);
+  EXPECT_EQ(b.srv.stats().errors, 0u);
   EXPECT_TRUE(b.srv.drained());
 }
 

@@ -228,7 +228,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fh.seq = seq0 + f;
       fh.op = rq.op;
       fh.flags = static_cast<std::uint16_t>((f == 0 ? frame_first : 0) | (f + 1 == frames ? frame_last : 0) |
-                                                   (rq.no_reply ? frame_no_reply : 0) | (cells_word >> 16));
+                                            (rq.no_reply ? frame_no_reply : 0) | (cells_word >> 16));
       fh.mask = group;
       fh.body_bytes = static_cast<std::uint32_t>((total < w0 + frame_body_bytes ? total : w0 + frame_body_bytes) - w0);
       fh.total_bytes = static_cast<std::uint32_t>(total);

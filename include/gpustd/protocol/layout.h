@@ -9,9 +9,8 @@
 //                                     device published on each slot
 //
 // A frame is a header and a body, kept apart so that a slot's headers lie
-// side by side: a window of sends is lines next to each other, which the
-// host reads in a stream (bench/send_floor.h: one host thread reads
-// contiguous lines several times faster than lines a body apart).
+// side by side: the host reads a window of sends as lines next to each
+// other rather than lines a body apart (docs/design.md).
 //
 // Device memory (only device threads touch it):
 //
