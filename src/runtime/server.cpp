@@ -496,10 +496,9 @@ inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std:
     const std::uint32_t seq = done + 1;
     const frame_ref f = channel_.frame_at(ring + (seq & ring_mask));
     const frame_header h = read_header(f.header);
-    if (h.seq != seq || (h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes ||
-        h.body_bytes > max_bytes || h.mask == 0)
+    if ((h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes || h.body_bytes > max_bytes ||
+        h.mask == 0 || !frame_whole(h, f, seq))  // (not whole: not all landed yet)
       break;
-    if ((h.flags & frame_sealed) && seal_of(h, f.body, h.body_bytes) != h.seal) break;  // not all landed yet
     if (h.op != op) {
       op = h.op;
       e = handlers_.find(h.op);

@@ -85,12 +85,15 @@ std::int64_t echo(const std::vector<unsigned char>& payload, std::uint64_t* sum)
   return r;
 }
 
-void send_count(std::uint64_t v) {
+// A fire-and-forget op_count call of `v` from this thread (sealed when
+// self-contained).
+void send_count(std::uint64_t v, bool self_contained = false) {
   lane_request rq;
   rq.op = op_count;
   rq.no_reply = true;
   rq.args = &v;
   rq.arg_bytes = sizeof v;
+  rq.self_contained = self_contained;
   ASSERT_EQ(hostcall(rq), 0);
 }
 
@@ -322,15 +325,7 @@ TEST(Protocol, SealOfIsTheXorOfEveryWordsMix) {
 // seal matches what the host reads.
 TEST(Protocol, SelfContainedRequestsAreSealedAndServedOnlyWhenWhole) {
   bench b(1, 4);
-  auto send = [](std::uint64_t v, bool self_contained) {
-    lane_request rq;
-    rq.op = op_count;
-    rq.no_reply = true;
-    rq.args = &v;
-    rq.arg_bytes = sizeof v;
-    rq.self_contained = self_contained;
-    ASSERT_EQ(hostcall(rq), 0);
-  };
+  auto send = [](std::uint64_t v, bool self_contained) { send_count(v, self_contained); };
   send(0x1122334455667788ull, true);
   frame_ref f = b.ch.host.frame_for(0, 1);
   ASSERT_TRUE(f.header.flags & frame_sealed);
@@ -383,15 +378,7 @@ TEST(Protocol, ARunOfSendsStopsAtAFrameNotYetWholeAndKeepsTheOrder) {
     rq.self_contained = true;
     ASSERT_EQ(hostcall(rq), 0);
   };
-  auto count_send = [](std::uint64_t v) {
-    lane_request rq;
-    rq.op = op_count;
-    rq.no_reply = true;
-    rq.args = &v;
-    rq.arg_bytes = sizeof v;
-    rq.self_contained = true;
-    ASSERT_EQ(hostcall(rq), 0);
-  };
+  auto count_send = [](std::uint64_t v) { send_count(v, true); };
   for (int i = 0; i < 5; ++i) null_send();
   // Frame 3's mask has not landed (its seal does not match yet).
   frame_ref third = b.ch.host.frame_for(0, 3);

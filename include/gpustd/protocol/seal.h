@@ -116,25 +116,6 @@ inline std::uint64_t mix_words_sse2(const std::uint64_t* w, std::uint32_t n, std
   }
   return std::uint64_t(_mm_cvtsi128_si64(seal)) ^ std::uint64_t(_mm_cvtsi128_si64(_mm_unpackhi_epi64(seal, seal)));
 }
-// A header's four words (positions 0 to 3): mix_words_sse2's two steps
-// with their keys as constants (every frame's header is checked, and of a
-// header-only frame, a send's, nothing else).
-inline std::uint64_t mix_header_sse2(const std::uint64_t* head) {
-  const __m128i v0 = _mm_load_si128(reinterpret_cast<const __m128i*>(head));
-  const __m128i v1 = _mm_load_si128(reinterpret_cast<const __m128i*>(head + 2));
-  const __m128i t0 = _mm_add_epi32(v0, _mm_setr_epi32(int(seal_key(0, 0)), int(seal_key(1, 0)), int(seal_key(0, 1)),
-                                                      int(seal_key(1, 1))));
-  const __m128i u0 = _mm_add_epi32(v0, _mm_setr_epi32(int(seal_key(2, 0)), int(seal_key(3, 0)), int(seal_key(2, 1)),
-                                                      int(seal_key(3, 1))));
-  const __m128i t1 = _mm_add_epi32(v1, _mm_setr_epi32(int(seal_key(0, 2)), int(seal_key(1, 2)), int(seal_key(0, 3)),
-                                                      int(seal_key(1, 3))));
-  const __m128i u1 = _mm_add_epi32(v1, _mm_setr_epi32(int(seal_key(2, 2)), int(seal_key(3, 2)), int(seal_key(2, 3)),
-                                                      int(seal_key(3, 3))));
-  const __m128i m1 = _mm_xor_si128(_mm_mul_epu32(t0, _mm_srli_epi64(t0, 32)), _mm_mul_epu32(t1, _mm_srli_epi64(t1, 32)));
-  const __m128i m2 = _mm_xor_si128(_mm_mul_epu32(u0, _mm_srli_epi64(u0, 32)), _mm_mul_epu32(u1, _mm_srli_epi64(u1, 32)));
-  const __m128i seal = _mm_xor_si128(m1, _mm_shuffle_epi32(m2, 0xB1));  // (0xB1: each half turned by 32)
-  return std::uint64_t(_mm_cvtsi128_si64(seal)) ^ std::uint64_t(_mm_cvtsi128_si64(_mm_unpackhi_epi64(seal, seal)));
-}
 // The same, four words at a time (n a multiple of 4), where the CPU has AVX2.
 __attribute__((target("avx2"))) inline std::uint64_t mix_words_avx2(const std::uint64_t* w, std::uint32_t n,
                                                                       std::uint32_t position) {
@@ -201,7 +182,7 @@ inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, s
   const std::uint32_t words = body_bytes < 8 ? 0u : (body_bytes < frame_body_bytes ? body_bytes : frame_body_bytes) / 8;
   const auto* w = reinterpret_cast<const std::uint64_t*>(body);
 #if GPUSTD_SEAL_VECTORS
-  std::uint64_t seal = seal_detail::mix_header_sse2(head);
+  std::uint64_t seal = seal_detail::mix_words_sse2(head, seal_header_words, 0);
   if (words == 0) return seal;  // (a header alone, as a null call's)
   std::uint32_t k = 0;
   if (words >= 4 && seal_detail::has_avx2()) {
