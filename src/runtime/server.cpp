@@ -468,20 +468,35 @@ static frame_header read_header(const frame_header& src) {
 // The frame is whole when its header is this frame's and, sealed, when its
 // seal matches the words read (protocol/seal.h). Until then its stores are
 // still on their way.
-static bool frame_whole(const frame_header& h, const frame_ref& f, std::uint32_t seq) {
+[[gnu::always_inline]] static inline bool frame_whole(const frame_header& h, const frame_ref& f, std::uint32_t seq) {
   return h.seq == seq && (!(h.flags & frame_sealed) || seal_of(h, f.body, h.body_bytes) == h.seal);
+}
+
+// A send's direct handler answered with an error (or per lane): logged,
+// out of the run's way.
+[[gnu::cold, gnu::noinline]] void server::send_failed(const frame_header& h, std::int64_t answer,
+                                                      const direct_answers& a) {
+  const unsigned lanes = platform::popcount32(h.mask);
+  std::int64_t wide[lanes_per_request];
+  for (unsigned i = 0; i < lanes; ++i) wide[i] = answer == direct_per_lane ? a.status[i] : answer;
+  log_failed_sends(h.op, h.block, answer == direct_per_lane ? lanes : 1, wide);
 }
 
 // A run of frames on one slot: most often a warp's fire-and-forget sends,
 // of which the host finds a whole window per visit when every warp of a
 // GPU sends. consume()'s usual path for each, with what does not change
 // from one frame to the next worked out once (the ring's address, the
-// limits, the handler of the run's operation) and the counters added up
-// at the end: one server thread at full GPU is bound by its work per frame
+// limits, the handler of the run's operation), a send's answer looked at
+// only for an error, and the counters added up at the end: one server
+// thread at full GPU is bound by its instructions per frame
 // (bench/send_floor.h: a bare send of one line, 230 M a second on one
-// thread, where gpustd's sends ran at 39-42 M). Stops at the first
-// frame that is not a whole one-frame request that a direct handler takes,
-// which serve_slot's loop then serves as any other.
+// thread, where gpustd's sends ran at 39-45 M). Stops at the first frame
+// that is not a whole one-frame request that a direct handler takes, which
+// serve_slot's loop then serves as any other.
+//
+// A send like the one before it (the same operation and flags) is known by
+// its first header word alone, `key | seq`: sequence number, operation, and
+// flags that say one frame, fire-and-forget, sealed or not, in one compare.
 inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std::uint32_t bell, counters& c,
                                        progress_due& due) {
   if (tracer_ || assembling_[s]) return done;
@@ -491,22 +506,74 @@ inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std:
   constexpr std::uint16_t one_frame = frame_first | frame_last;
   std::uint32_t op = ~0u;  // the run's operation so far, and its handler
   const handler_entry* e = nullptr;
-  std::uint64_t served = 0;
+  // The send before, as `key` (its first word without the sequence
+  // number), whether it was sealed, and its direct handler, held apart
+  // (loaded once a run). Until there is one, a handler that declines, so
+  // that a frame whose first word is key | seq by chance goes the usual way.
+  std::uint64_t key = 0;
+  bool sealed = false;
+  direct_fn fn = [](const void*, const direct_request&, direct_answers&) noexcept { return direct_declined; };
+  const void* context = nullptr;
+  // The seal's share of a send's header words 1 to 3 (the lanes, the
+  // lengths, the caller's block and warp), which a warp's sends in a row
+  // have in common: worked out again only when they change, so that the
+  // header of a send like the one before costs the host one word's mix
+  // (its sequence number's) rather than four.
+  std::uint64_t tail[3] = {~0ull, ~0ull, ~0ull};
+  std::uint64_t tail_seal = seal_mix(~0ull, 1) ^ seal_mix(~0ull, 2) ^ seal_mix(~0ull, 3);
+  std::uint64_t sends = 0, served = 0;
   for (; done != bell; ++done) {
     const std::uint32_t seq = done + 1;
     const frame_ref f = channel_.frame_at(ring + (seq & ring_mask));
     const frame_header h = read_header(f.header);
-    if ((h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes || h.body_bytes > max_bytes ||
-        h.mask == 0 || !frame_whole(h, f, seq))  // (not whole: not all landed yet)
+    std::uint64_t first_word;
+    std::memcpy(&first_word, &h, sizeof first_word);
+    if (first_word != (key | seq)) [[unlikely]] {
+      if ((h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes || h.body_bytes > max_bytes ||
+          h.mask == 0 || !frame_whole(h, f, seq))  // (not whole: not all landed yet)
+        break;
+      if (h.op != op) {
+        e = handlers_.find(h.op);
+        if (!e || !e->direct) break;
+        op = h.op;
+      }
+      if (!(h.flags & frame_no_reply)) {
+        if (!serve_direct(s, seq, f, h, *e, c, due)) break;
+        ++served;
+        continue;
+      }
+      key = first_word & ~std::uint64_t(0xffffffffu);  // a send: those like it take the path below
+      sealed = (h.flags & frame_sealed) != 0;
+      fn = e->direct.fn;
+      context = e->direct.context.get();
+    } else if (h.mask == 0 || h.body_bytes != h.total_bytes || h.body_bytes > max_bytes) {
       break;
-    if (h.op != op) {
-      op = h.op;
-      e = handlers_.find(h.op);
+    } else if (sealed) {
+      std::uint64_t w[seal_header_words];
+      std::memcpy(w, &h, sizeof w);
+      if (w[1] != tail[0] || w[2] != tail[1] || w[3] != tail[2]) [[unlikely]] {
+        tail[0] = w[1], tail[1] = w[2], tail[2] = w[3];
+        tail_seal = seal_mix(w[1], 1) ^ seal_mix(w[2], 2) ^ seal_mix(w[3], 3);
+      }
+      if ((seal_mix(w[0], 0) ^ tail_seal ^ seal_of_body(f.body, h.body_bytes)) != h.seal)
+        break;  // (not whole: not all landed yet)
     }
-    if (!e || !e->direct || !serve_direct(s, seq, f, h, *e, c, due)) break;
+    // A send: nobody reads its answer; the progress word moves once, after
+    // the run (settle).
+    const direct_request q{&h, f.body};
+    direct_answers a;
+    const std::int64_t answer = fn(context, q, a);
+    if (answer < 0) [[unlikely]] {
+      if (answer == direct_declined) break;
+      send_failed(h, answer, a);
+    }
+    due = {seq, true};
+    ++sends;
     ++served;
   }
-  c.frames.store(c.frames.load(std::memory_order_relaxed) + served, std::memory_order_relaxed);  // (one writer)
+  // (One writer each.)
+  c.frames.store(c.frames.load(std::memory_order_relaxed) + served, std::memory_order_relaxed);
+  c.requests.store(c.requests.load(std::memory_order_relaxed) + sends, std::memory_order_relaxed);
   return done;
 }
 

@@ -4,12 +4,15 @@
 // warp of 32 lanes sends them, and the answers read as the device reads them.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <gpustd/gpustd.h>
 
@@ -208,6 +211,76 @@ TEST(DirectHandler, DirectSendsMoveTheProgressWordBeforeAnythingElse) {
   EXPECT_EQ(x.ch.host.progress_of(0), 9u);
   EXPECT_EQ(x.srv.stats().requests, 9u);
   EXPECT_TRUE(x.srv.drained());
+}
+
+// A run of sends on one slot (server.cpp, serve_run): each is checked
+// whole, its body's words among them, before its direct handler sees it,
+// in order; a send the direct handler declines goes to the operation's
+// handler in its place in the order; a send that fails is logged, and the
+// run goes on past it.
+TEST(DirectHandler, ARunOfSendsIsCheckedFrameByFrameAndKeepsItsOrder) {
+  char name[] = "/tmp/gpustd-run-log-XXXXXX";
+  const int log_fd = ::mkstemp(name);
+  ASSERT_GE(log_fd, 0);
+  ::unlink(name);
+  {
+    fixture x;
+    runtime_log log(log_fd);
+    server srv{x.ch.host, x.table, x.pool, log};
+    static std::vector<std::uint64_t> seen;  // lane 0's argument of each send, as served
+    seen.clear();
+    direct_handler d;
+    d.fn = [](const void*, const direct_request& q, direct_answers&) noexcept -> std::int64_t {
+      std::uint64_t first;
+      std::memcpy(&first, q.body, 8);
+      if (first == 99) return direct_declined;
+      seen.push_back(first);
+      return first == 7 ? -EINVAL : 0;
+    };
+    x.table.set(0x8106, [](request& r) { seen.push_back(1000 + r.arg<std::uint64_t>(0)); }, handler_kind::polling,
+                {}, std::move(d));
+    auto send = [&](std::uint64_t v, unsigned lanes = 4) {
+      return x.publish(0x8106, lanes, [v](unsigned i) { return v + 100 * i; }, true);
+    };
+    // Four sends in the ring; the second one's fails (EINVAL); all served.
+    send(5), send(7), send(8), send(9);
+    srv.poll_all();
+    EXPECT_EQ(seen, (std::vector<std::uint64_t>{5, 7, 8, 9}));
+    EXPECT_EQ(x.ch.host.progress_of(0), 4u);
+
+    // A body word of the third not landed yet: the first two are served,
+    // then nothing until it has.
+    seen.clear();
+    send(10), send(11);
+    frame_ref third = send(12);
+    send(13, 2);  // (other lanes: its header words differ from the sends before it)
+    third.body[9] ^= 1;
+    srv.poll_all();
+    EXPECT_EQ(seen, (std::vector<std::uint64_t>{10, 11}));
+    EXPECT_EQ(x.ch.host.progress_of(0), 6u);
+    third.body[9] ^= 1;
+    srv.poll_all();
+    EXPECT_EQ(seen, (std::vector<std::uint64_t>{10, 11, 12, 13}));
+    EXPECT_EQ(x.ch.host.progress_of(0), 8u);
+
+    // One the direct handler declines, between two it serves: the
+    // operation's handler serves it, in its place.
+    seen.clear();
+    send(20), send(99), send(21);
+    srv.poll_all();
+    EXPECT_EQ(seen, (std::vector<std::uint64_t>{20, 1099, 21}));
+    EXPECT_EQ(x.ch.host.progress_of(0), 11u);
+    EXPECT_EQ(srv.stats().requests, 11u);
+    EXPECT_EQ(srv.stats().frames, 11u);
+    EXPECT_TRUE(srv.drained());
+  }
+  std::string text;
+  char buf[4096];
+  ::lseek(log_fd, 0, SEEK_SET);
+  for (ssize_t n; (n = ::read(log_fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(log_fd);
+  EXPECT_NE(text.find("fire-and-forget op " + std::to_string(0x8106)), std::string::npos) << text;
+  EXPECT_NE(text.find(std::strerror(EINVAL)), std::string::npos) << text;
 }
 
 // A blocking handler has no direct handler: its requests go to the pool.

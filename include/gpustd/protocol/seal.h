@@ -116,6 +116,26 @@ inline std::uint64_t mix_words_sse2(const std::uint64_t* w, std::uint32_t n, std
   }
   return std::uint64_t(_mm_cvtsi128_si64(seal)) ^ std::uint64_t(_mm_cvtsi128_si64(_mm_unpackhi_epi64(seal, seal)));
 }
+// The header's four words (positions 0 to 3): mix_words_sse2's two steps
+// with their keys as constants. Every frame's header is checked, and of a
+// header-only frame (a null call's, a send of nothing but its operation)
+// nothing else: this is most of what the host does to accept a send.
+inline std::uint64_t mix_header_sse2(const std::uint64_t* head) {
+  const __m128i v0 = _mm_load_si128(reinterpret_cast<const __m128i*>(head));
+  const __m128i v1 = _mm_load_si128(reinterpret_cast<const __m128i*>(head + 2));
+  const __m128i t0 = _mm_add_epi32(v0, _mm_setr_epi32(int(seal_key(0, 0)), int(seal_key(1, 0)), int(seal_key(0, 1)),
+                                                      int(seal_key(1, 1))));
+  const __m128i u0 = _mm_add_epi32(v0, _mm_setr_epi32(int(seal_key(2, 0)), int(seal_key(3, 0)), int(seal_key(2, 1)),
+                                                      int(seal_key(3, 1))));
+  const __m128i t1 = _mm_add_epi32(v1, _mm_setr_epi32(int(seal_key(0, 2)), int(seal_key(1, 2)), int(seal_key(0, 3)),
+                                                      int(seal_key(1, 3))));
+  const __m128i u1 = _mm_add_epi32(v1, _mm_setr_epi32(int(seal_key(2, 2)), int(seal_key(3, 2)), int(seal_key(2, 3)),
+                                                      int(seal_key(3, 3))));
+  const __m128i m1 = _mm_xor_si128(_mm_mul_epu32(t0, _mm_srli_epi64(t0, 32)), _mm_mul_epu32(t1, _mm_srli_epi64(t1, 32)));
+  const __m128i m2 = _mm_xor_si128(_mm_mul_epu32(u0, _mm_srli_epi64(u0, 32)), _mm_mul_epu32(u1, _mm_srli_epi64(u1, 32)));
+  const __m128i seal = _mm_xor_si128(m1, _mm_shuffle_epi32(m2, 0xB1));  // (0xB1: each half turned by 32)
+  return std::uint64_t(_mm_cvtsi128_si64(seal)) ^ std::uint64_t(_mm_cvtsi128_si64(_mm_unpackhi_epi64(seal, seal)));
+}
 // The same, four words at a time (n a multiple of 4), where the CPU has AVX2.
 __attribute__((target("avx2"))) inline std::uint64_t mix_words_avx2(const std::uint64_t* w, std::uint32_t n,
                                                                       std::uint32_t position) {
@@ -163,9 +183,10 @@ inline bool has_avx2() {
 }  // namespace seal_detail
 #endif
 
-// Host: the seal of a frame as read, from a copy of its header and its
-// body in place (whole words up to body_bytes, at most a frame's body;
-// `body` aligned to 32 bytes, as a frame's is).
+// Host: the seal of a frame as read (seal_of), from a copy of its header
+// and its body in place (whole words up to body_bytes, at most a frame's
+// body; `body` aligned to 32 bytes, as a frame's is); and the body's share
+// of it alone (seal_of_body).
 //
 // The body's words are read by vector loads (where the host has them),
 // while the device may still be writing them. A word the device is
@@ -175,14 +196,11 @@ inline bool has_avx2() {
 // none of these words again until the host answers, so the handler's later
 // reads of the same words see what the seal saw; a sealed frame carries no
 // meaning outside its own words.
-inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, std::uint32_t body_bytes) {
-  alignas(16) std::uint64_t head[seal_header_words];
-  std::memcpy(head, &h, sizeof head);
-  static_assert(seal_header_words == 4);
+inline std::uint64_t seal_of_body(const unsigned char* body, std::uint32_t body_bytes) {
   const std::uint32_t words = body_bytes < 8 ? 0u : (body_bytes < frame_body_bytes ? body_bytes : frame_body_bytes) / 8;
   const auto* w = reinterpret_cast<const std::uint64_t*>(body);
+  std::uint64_t seal = 0;
 #if GPUSTD_SEAL_VECTORS
-  std::uint64_t seal = seal_detail::mix_words_sse2(head, seal_header_words, 0);
   if (words == 0) return seal;  // (a header alone, as a null call's)
   std::uint32_t k = 0;
   if (words >= 4 && seal_detail::has_avx2()) {
@@ -193,13 +211,27 @@ inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, s
   if (pairs) seal ^= seal_detail::mix_words_sse2(w + k, pairs, seal_header_words + k);
   k += pairs;
   if (k < words) seal ^= seal_mix(__atomic_load_n(w + k, __ATOMIC_RELAXED), seal_header_words + k);
-  return seal;
 #else
-  std::uint64_t seal = seal_mix(head[0], 0) ^ seal_mix(head[1], 1) ^ seal_mix(head[2], 2) ^ seal_mix(head[3], 3);
   for (std::uint32_t k = 0; k < words; ++k)
     seal ^= seal_mix(__atomic_load_n(w + k, __ATOMIC_RELAXED), seal_header_words + k);  // (relaxed: see above)
-  return seal;
 #endif
+  return seal;
+}
+
+// The header's share of the seal (its first 32 bytes, positions 0 to 3).
+inline std::uint64_t seal_of_header(const frame_header& h) {
+  alignas(16) std::uint64_t head[seal_header_words];
+  std::memcpy(head, &h, sizeof head);
+  static_assert(seal_header_words == 4);
+#if GPUSTD_SEAL_VECTORS
+  return seal_detail::mix_header_sse2(head);
+#else
+  return seal_mix(head[0], 0) ^ seal_mix(head[1], 1) ^ seal_mix(head[2], 2) ^ seal_mix(head[3], 3);
+#endif
+}
+
+inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, std::uint32_t body_bytes) {
+  return seal_of_header(h) ^ seal_of_body(body, body_bytes);
 }
 
 }  // namespace gpustd::protocol
