@@ -194,14 +194,14 @@ namespace {
 
 // One slot: serves its published frames, in order, while it is not busy;
 // true if it had any. (Inlined into poll(): it runs once per request.)
-inline bool server::serve_slot(std::uint32_t s, counters& c, std::uint64_t next) {
+inline bool server::serve_slot(std::uint32_t s, counters& c, send_path& sp, std::uint64_t next) {
   if (busy(s)) return false;
   const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
   std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
   if (bell == done) return false;
   progress_due due;
   if (bell - done > 1) {  // several waiting: a run of sends, most often
-    done = serve_run(s, done, bell, c, due);
+    done = serve_run(s, done, bell, c, sp, due);
     next = no_frame;
   }
   while (bell != done) {
@@ -224,11 +224,11 @@ inline bool server::serve_slot(std::uint32_t s, counters& c, std::uint64_t next)
 // publishes its next request soon after its answer, and one thread serving
 // every slot of a GPU (8,448 on an H100) would otherwise come back to it
 // only after a pass over all of them, microseconds later.
-bool server::serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c) {
+bool server::serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c, send_path& sp) {
   bool work = false;
   for (std::uint32_t i = 0; i < recent_slots::size; ++i) {
     const std::uint32_t s = r.slot[i];
-    if (s >= first && s < last && load_acquire(channel_.doorbells[s]) != served_[s]) work |= serve_slot(s, c);
+    if (s >= first && s < last && load_acquire(channel_.doorbells[s]) != served_[s]) work |= serve_slot(s, c, sp);
   }
   return work;
 }
@@ -240,10 +240,11 @@ bool server::serve_recent(std::uint32_t first, std::uint32_t last, recent_slots&
 bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
   counters& c = counters_[who];
   recent_slots& recent = recent_[who];
+  send_path sp;
   bool work = false;
   asm volatile("" ::: "memory");  // doorbells change behind the compiler's back: read them afresh
   auto serve_one = [&](std::uint32_t k, std::uint64_t next = no_frame) __attribute__((always_inline)) {
-    if (serve_slot(k, c, next)) {
+    if (serve_slot(k, c, sp, next)) {
       recent.note(k);
       work = true;
     }
@@ -251,7 +252,7 @@ bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
   std::uint32_t s = first;
   for (; s < last && (s & 15u) != 0; ++s) serve_one(s);
   for (; s + 16 <= last; s += 16) {
-    if ((s & (recent_slots::every - 1)) == 0 && s != first) work |= serve_recent(first, last, recent, c);
+    if ((s & (recent_slots::every - 1)) == 0 && s != first) work |= serve_recent(first, last, recent, c, sp);
     std::uint32_t busy16 = differing_16(&channel_.doorbells[s], &served_[s]);
     if (busy16 == 0) continue;
     // Under load many of these 16 slots have work: fetch their next frame
@@ -277,8 +278,10 @@ bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
           std::atomic_ref<std::uint32_t>(channel_.doorbells[s + i]).load(std::memory_order_relaxed) - done;
       if (waiting > 1) [[unlikely]] {
         const std::uint32_t ahead = std::min(waiting, channel_.frames_per_slot);
-        for (std::uint32_t k = 2; k <= ahead; ++k) __builtin_prefetch(&channel_.frame_for(s + i, done + k).header, 1);
-        __builtin_prefetch(&channel_.progress_of(s + i), 1);
+        const frame_header* ring = &channel_.headers[channel_.ring_of(s + i)];  // (the progress word's line is the first)
+        const std::uint32_t ring_mask = channel_.frames_per_slot - 1;
+        for (std::uint32_t k = 2; k <= ahead; ++k) __builtin_prefetch(ring + ((done + k) & ring_mask), 1);
+        __builtin_prefetch(ring, 1);
       }
     }
     for (; busy16 != 0; busy16 &= busy16 - 1) {
@@ -498,22 +501,32 @@ static frame_header read_header(const frame_header& src) {
 // its first header word alone, `key | seq`: sequence number, operation, and
 // flags that say one frame, fire-and-forget, sealed or not, in one compare.
 inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std::uint32_t bell, counters& c,
-                                       progress_due& due) {
+                                       send_path& sp, progress_due& due) {
   if (tracer_ || assembling_[s]) return done;
   const std::uint64_t ring = channel_.ring_of(s);
   const std::uint32_t ring_mask = channel_.frames_per_slot - 1;
   const std::uint32_t max_bytes = std::min(frame_body_bytes, channel_.max_request_bytes);
   constexpr std::uint16_t one_frame = frame_first | frame_last;
-  std::uint32_t op = ~0u;  // the run's operation so far, and its handler
+  std::uint32_t op = ~0u;  // the operation of the run's last request not a send, and its handler
   const handler_entry* e = nullptr;
-  // The send before, as `key` (its first word without the sequence
-  // number), whether it was sealed, and its direct handler, held apart
-  // (loaded once a run). Until there is one, a handler that declines, so
-  // that a frame whose first word is key | seq by chance goes the usual way.
-  std::uint64_t key = 0;
-  bool sealed = false;
+  // The send before (send_path), and its direct handler held apart. Until
+  // there is one, a handler that declines, so that a frame whose first
+  // word is key | seq by chance goes the usual way. (Its operation's entry
+  // is looked up again once a run: a handler registered meanwhile is used
+  // from the next run on.)
+  std::uint64_t key = sp.key;
+  bool sealed = sp.sealed;
   direct_fn fn = [](const void*, const direct_request&, direct_answers&) noexcept { return direct_declined; };
   const void* context = nullptr;
+  if (sp.entry) {
+    if (handlers_.find(sp.op) == sp.entry) {
+      fn = sp.entry->direct.fn;
+      context = sp.entry->direct.context.get();
+    } else {
+      sp = {};
+      key = 0;
+    }
+  }
   // The seal's share of a send's header words 1 to 3 (the lanes, the
   // lengths, the caller's block and warp), which a warp's sends in a row
   // have in common: worked out again only when they change, so that the
@@ -546,6 +559,7 @@ inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std:
       sealed = (h.flags & frame_sealed) != 0;
       fn = e->direct.fn;
       context = e->direct.context.get();
+      sp = {key, sealed, h.op, e};
     } else if (h.mask == 0 || h.body_bytes != h.total_bytes || h.body_bytes > max_bytes) {
       break;
     } else if (sealed) {

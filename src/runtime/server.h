@@ -102,15 +102,25 @@ class server {
     // list; looking at it twice costs less than checking on every request.)
     void note(std::uint32_t s) noexcept { slot[next++ % size] = s; }
   };
+  // The send a thread served last (server.cpp, serve_run), kept from one
+  // slot's run to the next within a poll: its first header word without
+  // the sequence number (operation and flags), and its operation's direct
+  // handler. A send like it is known by that word alone.
+  struct send_path {
+    std::uint64_t key = 0;
+    bool sealed = false;
+    std::uint16_t op = 0;
+    const handler_entry* entry = nullptr;  // (null: none yet)
+  };
   // (`next`: the index of the slot's next frame, where the caller found it already.)
   static constexpr std::uint64_t no_frame = ~std::uint64_t(0);
-  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, std::uint64_t next = no_frame);
+  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, send_path& sp, std::uint64_t next = no_frame);
   // Several frames waiting on a slot: serves those in a row that are whole
   // one-frame requests of a direct handler (server.cpp); returns the newest
   // sequence number served.
   [[gnu::always_inline]] std::uint32_t serve_run(std::uint32_t slot, std::uint32_t done, std::uint32_t bell,
-                                                 counters& c, progress_due& due);
-  bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c);
+                                                 counters& c, send_path& sp, progress_due& due);
+  bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c, send_path& sp);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
   // A fire-and-forget request's failed lanes (`count` statuses), logged once
