@@ -485,105 +485,148 @@ static frame_header read_header(const frame_header& src) {
   log_failed_sends(h.op, h.block, answer == direct_per_lane ? lanes : 1, wide);
 }
 
-// A run of frames on one slot: most often a warp's fire-and-forget sends,
-// of which the host finds a whole window per visit when every warp of a
-// GPU sends. consume()'s usual path for each, with what does not change
-// from one frame to the next worked out once (the ring's address, the
-// limits, the handler of the run's operation), a send's answer looked at
-// only for an error, and the counters added up at the end: one server
-// thread at full GPU is bound by its instructions per frame
-// (bench/send_floor.h: a bare send of one line, 230 M a second on one
-// thread, where gpustd's sends ran at 39-45 M). Stops at the first frame
-// that is not a whole one-frame request that a direct handler takes, which
-// serve_slot's loop then serves as any other.
-//
-// A send like the one before it (the same operation and flags) is known by
-// its first header word alone, `key | seq`: sequence number, operation, and
-// flags that say one frame, fire-and-forget, sealed or not, in one compare.
-inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std::uint32_t bell, counters& c,
-                                       send_path& sp, progress_due& due) {
-  if (tracer_ || assembling_[s]) return done;
-  const std::uint64_t ring = channel_.ring_of(s);
-  const std::uint32_t ring_mask = channel_.frames_per_slot - 1;
-  const std::uint32_t max_bytes = std::min(frame_body_bytes, channel_.max_request_bytes);
-  constexpr std::uint16_t one_frame = frame_first | frame_last;
-  std::uint32_t op = ~0u;  // the operation of the run's last request not a send, and its handler
-  const handler_entry* e = nullptr;
-  // The send before (send_path), and its direct handler held apart. Until
-  // there is one, a handler that declines, so that a frame whose first
-  // word is key | seq by chance goes the usual way. (Its operation's entry
-  // is looked up again once a run: a handler registered meanwhile is used
-  // from the next run on.)
-  std::uint64_t key = sp.key;
-  bool sealed = sp.sealed;
-  direct_fn fn = [](const void*, const direct_request&, direct_answers&) noexcept { return direct_declined; };
-  const void* context = nullptr;
-  if (sp.entry) {
-    if (handlers_.find(sp.op) == sp.entry) {
-      fn = sp.entry->direct.fn;
-      context = sp.entry->direct.context.get();
-    } else {
-      sp = {};
-      key = 0;
-    }
-  }
-  // The seal's share of a send's header words 1 to 3 (the lanes, the
-  // lengths, the caller's block and warp), which a warp's sends in a row
-  // have in common: worked out again only when they change, so that the
-  // header of a send like the one before costs the host one word's mix
-  // (its sequence number's) rather than four.
+// What serve_sends needs of a run of sends (serve_run works it out): the
+// slot's ring, the limits, the send before (its first header word without
+// the sequence number, and its operation's direct handler), and the seal's
+// share of header words 1 to 3 (the lanes, the lengths, the caller's block
+// and warp), which a warp's sends in a row have in common: worked out again
+// only when they change, so that the header of a send like the one before
+// costs the host one word's mix (its sequence number's) rather than four.
+struct server::send_run {
+  const frame_header* headers;
+  frame_body* bodies;
+  std::uint32_t ring_mask, max_bytes;
+  std::uint64_t key;
+  bool sealed;
+  direct_fn fn;
+  const void* context;
   std::uint64_t tail[3] = {~0ull, ~0ull, ~0ull};
   std::uint64_t tail_seal = seal_mix(~0ull, 1) ^ seal_mix(~0ull, 2) ^ seal_mix(~0ull, 3);
-  std::uint64_t sends = 0, served = 0;
-  for (; done != bell; ++done) {
-    const std::uint32_t seq = done + 1;
-    const frame_ref f = channel_.frame_at(ring + (seq & ring_mask));
-    const frame_header h = read_header(f.header);
-    std::uint64_t first_word;
-    std::memcpy(&first_word, &h, sizeof first_word);
-    if (first_word != (key | seq)) [[unlikely]] {
-      if ((h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes || h.body_bytes > max_bytes ||
-          h.mask == 0 || !frame_whole(h, f, seq))  // (not whole: not all landed yet)
-        break;
-      if (h.op != op) {
-        e = handlers_.find(h.op);
-        if (!e || !e->direct) break;
-        op = h.op;
-      }
-      if (!(h.flags & frame_no_reply)) {
-        if (!serve_direct(s, seq, f, h, *e, c, due)) break;
-        ++served;
-        continue;
-      }
-      key = first_word & ~std::uint64_t(0xffffffffu);  // a send: those like it take the path below
-      sealed = (h.flags & frame_sealed) != 0;
-      fn = e->direct.fn;
-      context = e->direct.context.get();
-      sp = {key, sealed, h.op, e};
-    } else if (h.mask == 0 || h.body_bytes != h.total_bytes || h.body_bytes > max_bytes) {
+};
+
+// Serves the slot's frames from `seq` on while each is a whole send like
+// the one before (its first header word is key | seq, one compare for the
+// sequence number, the operation and the flags) that the direct handler
+// takes; returns how many. Nobody reads a send's answer: it is looked at
+// only for an error, logged. A loop of its own, out of line, so that what
+// it keeps stays in registers.
+std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t bell) {
+  const frame_header* const headers = r.headers;
+  frame_body* const bodies = r.bodies;
+  const std::uint32_t ring_mask = r.ring_mask, max_bytes = r.max_bytes;
+  const std::uint64_t key = r.key;
+  const direct_fn fn = r.fn;
+  const void* const context = r.context;
+  std::uint32_t n = 0;
+  for (; seq - 1 != bell; ++seq, ++n) {
+    const std::uint32_t i = seq & ring_mask;
+    // The header's words and seal, each read once, whole (8-byte loads;
+    // the empty asm keeps the compiler from reading one again where it is
+    // used, from memory the device may be writing: see read_header).
+    std::uint64_t w0, w1, w2, w3, seal;
+    std::memcpy(&w0, &headers[i], 8);
+    std::memcpy(&w1, reinterpret_cast<const unsigned char*>(&headers[i]) + 8, 8);
+    std::memcpy(&w2, reinterpret_cast<const unsigned char*>(&headers[i]) + 16, 8);
+    std::memcpy(&w3, reinterpret_cast<const unsigned char*>(&headers[i]) + 24, 8);
+    std::memcpy(&seal, &headers[i].seal, 8);
+    asm volatile("" : "+r"(w0), "+r"(w1), "+r"(w2), "+r"(w3), "+r"(seal));
+    const auto mask = static_cast<std::uint32_t>(w1), body_bytes = static_cast<std::uint32_t>(w1 >> 32);
+    if (w0 != (key | seq) || mask == 0 || body_bytes != static_cast<std::uint32_t>(w2) || body_bytes > max_bytes)
       break;
-    } else if (sealed) {
-      std::uint64_t w[seal_header_words];
-      std::memcpy(w, &h, sizeof w);
-      if (w[1] != tail[0] || w[2] != tail[1] || w[3] != tail[2]) [[unlikely]] {
-        tail[0] = w[1], tail[1] = w[2], tail[2] = w[3];
-        tail_seal = seal_mix(w[1], 1) ^ seal_mix(w[2], 2) ^ seal_mix(w[3], 3);
+    const unsigned char* body = bodies[i].bytes;
+    if (r.sealed) {
+      if (w1 != r.tail[0] || w2 != r.tail[1] || w3 != r.tail[2]) [[unlikely]] {
+        r.tail[0] = w1, r.tail[1] = w2, r.tail[2] = w3;
+        r.tail_seal = seal_mix(w1, 1) ^ seal_mix(w2, 2) ^ seal_mix(w3, 3);
       }
-      if ((seal_mix(w[0], 0) ^ tail_seal ^ seal_of_body(f.body, h.body_bytes)) != h.seal)
-        break;  // (not whole: not all landed yet)
+      if ((seal_mix(w0, 0) ^ r.tail_seal ^ seal_of_body(body, body_bytes)) != seal) break;  // (not all landed yet)
     }
-    // A send: nobody reads its answer; the progress word moves once, after
-    // the run (settle).
-    const direct_request q{&h, f.body};
+    // The handler's copy of the header: the words just judged (the rest
+    // of a header is the host's, and no handler reads it).
+    frame_header h;
+    std::memcpy(&h, &w0, 8);
+    std::memcpy(reinterpret_cast<unsigned char*>(&h) + 8, &w1, 8);
+    std::memcpy(reinterpret_cast<unsigned char*>(&h) + 16, &w2, 8);
+    std::memcpy(reinterpret_cast<unsigned char*>(&h) + 24, &w3, 8);
+    h.seal = seal;
+    const direct_request q{&h, body};
     direct_answers a;
     const std::int64_t answer = fn(context, q, a);
     if (answer < 0) [[unlikely]] {
       if (answer == direct_declined) break;
       send_failed(h, answer, a);
     }
-    due = {seq, true};
-    ++sends;
-    ++served;
+  }
+  return n;
+}
+
+// A run of frames on one slot: most often a warp's fire-and-forget sends,
+// of which the host finds a whole window per visit when every warp of a
+// GPU sends. consume()'s usual path for each, with what does not change
+// from one frame to the next worked out once (the ring's address, the
+// limits, the handler of the run's operation) and the counters added up
+// at the end: one server thread at full GPU is bound by its instructions
+// per frame (bench/send_floor.h: a bare send of one line, 230 M a second
+// on one thread, where gpustd's sends ran at 39-45 M). Sends like the one
+// before go to serve_sends; the first of a kind, and requests that are not
+// sends, are looked at here in full. Stops at the first frame that is not
+// a whole one-frame request that a direct handler takes, which
+// serve_slot's loop then serves as any other.
+inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std::uint32_t bell, counters& c,
+                                       send_path& sp, progress_due& due) {
+  if (tracer_ || assembling_[s]) return done;
+  const std::uint64_t ring = channel_.ring_of(s);
+  send_run r{&channel_.headers[ring], &channel_.bodies[ring], channel_.frames_per_slot - 1,
+             std::min(frame_body_bytes, channel_.max_request_bytes), sp.key, sp.sealed, nullptr, nullptr};
+  // The send path's handler, looked up again once a run: a handler
+  // registered meanwhile is used from this run on.
+  if (sp.entry && handlers_.find(sp.op) != sp.entry) sp = {};
+  if (sp.entry) {
+    r.fn = sp.entry->direct.fn;
+    r.context = sp.entry->direct.context.get();
+  }
+  constexpr std::uint16_t one_frame = frame_first | frame_last;
+  std::uint32_t op = ~0u;  // the operation of the run's last request not a send, and its handler
+  const handler_entry* e = nullptr;
+  std::uint64_t sends = 0, served = 0;
+  while (done != bell) {
+    if (sp.entry) {
+      const std::uint32_t n = serve_sends(r, done + 1, bell);
+      if (n != 0) {
+        done += n;
+        due = {done, true};
+        sends += n;
+        served += n;
+        continue;
+      }
+    }
+    // Not a send like the one before: looked at in full.
+    const std::uint32_t seq = done + 1;
+    const frame_ref f = channel_.frame_at(ring + (seq & r.ring_mask));
+    const frame_header h = read_header(f.header);
+    if ((h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes || h.body_bytes > r.max_bytes ||
+        h.mask == 0 || !frame_whole(h, f, seq))  // (not whole: not all landed yet)
+      break;
+    if (h.op != op) {
+      e = handlers_.find(h.op);
+      if (!e || !e->direct) break;
+      op = h.op;
+    }
+    if (!(h.flags & frame_no_reply)) {
+      if (!serve_direct(s, seq, f, h, *e, c, due)) break;
+      ++done;
+      ++served;
+      continue;
+    }
+    // A send of another kind than the one before: the kind sends like it
+    // are of from now on (served by serve_sends, this one among them).
+    const std::uint64_t key = std::uint64_t(h.op) << 32 | std::uint64_t(h.flags) << 48;
+    if (sp.entry == e && sp.key == key) break;  // (serve_sends did not take it: its handler declined)
+    sp = {key, (h.flags & frame_sealed) != 0, h.op, e};
+    r.key = sp.key;
+    r.sealed = sp.sealed;
+    r.fn = e->direct.fn;
+    r.context = e->direct.context.get();
   }
   // (One writer each.)
   c.frames.store(c.frames.load(std::memory_order_relaxed) + served, std::memory_order_relaxed);

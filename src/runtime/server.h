@@ -120,6 +120,10 @@ class server {
   // sequence number served.
   [[gnu::always_inline]] std::uint32_t serve_run(std::uint32_t slot, std::uint32_t done, std::uint32_t bell,
                                                  counters& c, send_path& sp, progress_due& due);
+  struct send_run;
+  // Sends in a row like the one before, from `seq` on (server.cpp); returns
+  // how many it served.
+  [[gnu::noinline]] std::uint32_t serve_sends(send_run& r, std::uint32_t seq, std::uint32_t bell);
   bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c, send_path& sp);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
