@@ -277,10 +277,9 @@ bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
       const std::uint32_t waiting =
           std::atomic_ref<std::uint32_t>(channel_.doorbells[s + i]).load(std::memory_order_relaxed) - done;
       if (waiting > 1) [[unlikely]] {
-        const std::uint32_t ahead = std::min(waiting, channel_.frames_per_slot);
-        const frame_header* ring = &channel_.headers[channel_.ring_of(s + i)];  // (the progress word's line is the first)
-        const std::uint32_t ring_mask = channel_.frames_per_slot - 1;
-        for (std::uint32_t k = 2; k <= ahead; ++k) __builtin_prefetch(ring + ((done + k) & ring_mask), 1);
+        // (The whole ring: under load it is full. The progress word's line is its first.)
+        const frame_header* const ring = &channel_.headers[channel_.ring_of(s + i)];
+        for (const frame_header* h = ring + 1; h != ring + channel_.frames_per_slot; ++h) __builtin_prefetch(h, 1);
         __builtin_prefetch(ring, 1);
       }
     }
@@ -500,23 +499,29 @@ struct server::send_run {
   bool sealed;
   direct_fn fn;
   const void* context;
-  std::uint64_t tail[3] = {~0ull, ~0ull, ~0ull};
-  std::uint64_t tail_seal = seal_mix(~0ull, 1) ^ seal_mix(~0ull, 2) ^ seal_mix(~0ull, 3);
+  // Header words 1 to 3 of the send before, found valid (lanes, and a body
+  // that fits), and their share of the seal. At first, words that are
+  // valid (one lane, nothing else), so that a send that has them is too.
+  std::uint64_t tail[3] = {1, 0, 0};
+  std::uint64_t tail_seal = seal_mix(1, 1) ^ seal_mix(0, 2) ^ seal_mix(0, 3);
 };
 
 // Serves the slot's frames from `seq` on while each is a whole send like
 // the one before (its first header word is key | seq, one compare for the
-// sequence number, the operation and the flags) that the direct handler
-// takes; returns how many. Nobody reads a send's answer: it is looked at
-// only for an error, logged. A loop of its own, out of line, so that what
-// it keeps stays in registers.
+// sequence number, the operation and the flags; its words 1 to 3, most
+// often, those of the send before) that the direct handler takes; returns
+// how many. Nobody reads a send's answer: it is looked at only for an
+// error, logged. A loop of its own, out of line, so that what it keeps
+// stays in registers.
 std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t bell) {
   const frame_header* const headers = r.headers;
   frame_body* const bodies = r.bodies;
-  const std::uint32_t ring_mask = r.ring_mask, max_bytes = r.max_bytes;
+  const std::uint32_t ring_mask = r.ring_mask;
   const std::uint64_t key = r.key;
+  const bool sealed = r.sealed;
   const direct_fn fn = r.fn;
   const void* const context = r.context;
+  auto body_bytes = static_cast<std::uint32_t>(r.tail[0] >> 32);
   std::uint32_t n = 0;
   for (; seq - 1 != bell; ++seq, ++n) {
     const std::uint32_t i = seq & ring_mask;
@@ -530,16 +535,19 @@ std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t 
     std::memcpy(&w3, reinterpret_cast<const unsigned char*>(&headers[i]) + 24, 8);
     std::memcpy(&seal, &headers[i].seal, 8);
     asm volatile("" : "+r"(w0), "+r"(w1), "+r"(w2), "+r"(w3), "+r"(seal));
-    const auto mask = static_cast<std::uint32_t>(w1), body_bytes = static_cast<std::uint32_t>(w1 >> 32);
-    if (w0 != (key | seq) || mask == 0 || body_bytes != static_cast<std::uint32_t>(w2) || body_bytes > max_bytes)
-      break;
+    if (w0 != (key | seq)) break;
+    if (w1 != r.tail[0] || w2 != r.tail[1] || w3 != r.tail[2]) [[unlikely]] {
+      const auto mask = static_cast<std::uint32_t>(w1), bytes = static_cast<std::uint32_t>(w1 >> 32);
+      if (mask == 0 || bytes != static_cast<std::uint32_t>(w2) || bytes > r.max_bytes) break;
+      r.tail[0] = w1, r.tail[1] = w2, r.tail[2] = w3;
+      r.tail_seal = seal_mix(w1, 1) ^ seal_mix(w2, 2) ^ seal_mix(w3, 3);
+      body_bytes = bytes;
+    }
     const unsigned char* body = bodies[i].bytes;
-    if (r.sealed) {
-      if (w1 != r.tail[0] || w2 != r.tail[1] || w3 != r.tail[2]) [[unlikely]] {
-        r.tail[0] = w1, r.tail[1] = w2, r.tail[2] = w3;
-        r.tail_seal = seal_mix(w1, 1) ^ seal_mix(w2, 2) ^ seal_mix(w3, 3);
-      }
-      if ((seal_mix(w0, 0) ^ r.tail_seal ^ seal_of_body(body, body_bytes)) != seal) break;  // (not all landed yet)
+    if (sealed) {
+      std::uint64_t expect = seal_mix(w0, 0) ^ r.tail_seal;
+      if (body_bytes >= 8) expect ^= seal_of_body(body, body_bytes);
+      if (expect != seal) break;  // (not all landed yet)
     }
     // The handler's copy of the header: the words just judged (the rest
     // of a header is the host's, and no handler reads it).
