@@ -10,6 +10,7 @@
 #include <gpustd/gpustd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -188,8 +189,33 @@ int main(int argc, char** argv) {
   }
   // GPUSTD_BENCH_ONLY=full:T or ff:T (T host threads): only blocking null
   // calls (full) or null sends (ff) from every resident warp, 20 runs, for a
-  // profiler to watch the server or to try other thread counts.
+  // profiler to watch the server or to try other thread counts. pair:T: a
+  // blocking run and a fire-and-forget run in turns, 20 pairs, each pair's
+  // ratio and the median of the ratios: the two rates of a pair are taken
+  // a second apart, so that the machine's slow and fast spells (which move
+  // both) move their ratio less than the medians of runs taken apart.
   const char* only = std::getenv("GPUSTD_BENCH_ONLY");
+  if (only && std::strncmp(only, "pair:", 5) == 0) {
+    const int ht = std::max(1, std::atoi(only + 5));
+    const double total = double(all_blocks) * 1024 / 32 * 200;
+    std::vector<double> blk, sends, ratio;
+    for (int r = 0; r < 20; ++r) {
+      blk.push_back(total / gpustd_run(blocking_calls, all_blocks, 1024, 200, ht).secs / 1e6);
+      sends.push_back(total / gpustd_run(fire_and_forget, all_blocks, 1024, 200, ht).secs / 1e6);
+      ratio.push_back(sends.back() / blk.back());
+      std::printf("full GPU, %d host thr, pair %2d: blocking %7.3f, fire-and-forget %7.3f M warp-calls/s, ff/blk %.2f\n",
+                  ht, r + 1, blk.back(), sends.back(), ratio.back());
+    }
+    auto quartiles = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return std::array<double, 3>{v[v.size() / 4], v[v.size() / 2], v[3 * v.size() / 4]};
+    };
+    const auto b = quartiles(blk), f = quartiles(sends), q = quartiles(ratio);
+    std::printf("full GPU, %d host thr, 20 pairs: blocking %.1f (p25 %.1f, p75 %.1f), fire-and-forget %.1f (p25 %.1f, "
+                "p75 %.1f) M warp-calls/s; ff/blk of each pair: median %.2f (p25 %.2f, p75 %.2f)\n",
+                ht, b[1], b[0], b[2], f[1], f[0], f[2], q[1], q[0], q[2]);
+    return 0;
+  }
   const bool ff = only && std::strncmp(only, "ff:", 3) == 0;
   if (ff || (only && std::strncmp(only, "full:", 5) == 0)) {
     const int ht = std::max(1, std::atoi(std::strchr(only, ':') + 1));

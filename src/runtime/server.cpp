@@ -516,14 +516,20 @@ struct server::send_run {
 std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t bell) {
   const frame_header* const headers = r.headers;
   frame_body* const bodies = r.bodies;
-  const std::uint32_t ring_mask = r.ring_mask;
+  const std::uint32_t ring_mask = r.ring_mask, first = seq;
   const std::uint64_t key = r.key;
   const bool sealed = r.sealed;
   const direct_fn fn = r.fn;
   const void* const context = r.context;
   auto body_bytes = static_cast<std::uint32_t>(r.tail[0] >> 32);
-  std::uint32_t n = 0;
-  for (; seq - 1 != bell; ++seq, ++n) {
+  // The handler's copy of the header: the words judged (the rest of a
+  // header is the host's, and no handler reads it); words 1 to 3 written
+  // when they change, the first word and the seal every frame.
+  frame_header h;
+  std::memcpy(reinterpret_cast<unsigned char*>(&h) + 8, r.tail, sizeof r.tail);
+  direct_request q{&h, nullptr};
+  direct_answers a;  // (a send's answers are looked at only for an error)
+  for (; seq - 1 != bell; ++seq) {
     const std::uint32_t i = seq & ring_mask;
     // The header's words and seal, each read once, whole (8-byte loads;
     // the empty asm keeps the compiler from reading one again where it is
@@ -541,6 +547,7 @@ std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t 
       if (mask == 0 || bytes != static_cast<std::uint32_t>(w2) || bytes > r.max_bytes) break;
       r.tail[0] = w1, r.tail[1] = w2, r.tail[2] = w3;
       r.tail_seal = seal_mix(w1, 1) ^ seal_mix(w2, 2) ^ seal_mix(w3, 3);
+      std::memcpy(reinterpret_cast<unsigned char*>(&h) + 8, r.tail, sizeof r.tail);
       body_bytes = bytes;
     }
     const unsigned char* body = bodies[i].bytes;
@@ -549,23 +556,16 @@ std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t 
       if (body_bytes >= 8) expect ^= seal_of_body(body, body_bytes);
       if (expect != seal) break;  // (not all landed yet)
     }
-    // The handler's copy of the header: the words just judged (the rest
-    // of a header is the host's, and no handler reads it).
-    frame_header h;
     std::memcpy(&h, &w0, 8);
-    std::memcpy(reinterpret_cast<unsigned char*>(&h) + 8, &w1, 8);
-    std::memcpy(reinterpret_cast<unsigned char*>(&h) + 16, &w2, 8);
-    std::memcpy(reinterpret_cast<unsigned char*>(&h) + 24, &w3, 8);
     h.seal = seal;
-    const direct_request q{&h, body};
-    direct_answers a;
+    q.body = body;
     const std::int64_t answer = fn(context, q, a);
     if (answer < 0) [[unlikely]] {
       if (answer == direct_declined) break;
       send_failed(h, answer, a);
     }
   }
-  return n;
+  return seq - first;
 }
 
 // A run of frames on one slot: most often a warp's fire-and-forget sends,
