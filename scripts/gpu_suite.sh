@@ -40,6 +40,9 @@ medians() { awk '/warp-calls/{print $(NF-2)}' | sort -n | awk '{a[NR]=$1} END{if
   ff=$(GPUSTD_BENCH_ONLY=ff:${threads:-8} $build/bench/gpu_bench 2>&1 | medians)
   echo "every warp resident, ${threads:-8} host threads, medians of 20 runs (M warp-calls/s):"
   echo "  blocking $blk; fire-and-forget $ff; ff/blk $(awk -v a="${ff%% *}" -v b="${blk%% *}" 'BEGIN{if (b > 0) printf "%.2f", a / b}')"
+  # The one-thread and N-thread ff/blk as pairs of runs in turns (gpu_bench pair:T).
+  GPUSTD_BENCH_ONLY=pair:1 $build/bench/gpu_bench 2>&1 | tail -1
+  GPUSTD_BENCH_ONLY=pair:${threads:-8} $build/bench/gpu_bench 2>&1 | tail -1
 } > "$out/gpu_bench_medians.txt" 2>&1 || status=1
 $build/bench/channel_anatomy > "$out/channel_anatomy.txt" 2>&1 || status=1
 $build/bench/pingpong_variants > "$out/pingpong_variants.txt" 2>&1 || status=1
