@@ -583,12 +583,12 @@ std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t 
 inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std::uint32_t bell, counters& c,
                                        send_path& sp, progress_due& due) {
   if (tracer_ || assembling_[s]) return done;
-  const std::uint64_t ring = channel_.ring_of(s);
-  send_run r{&channel_.headers[ring], &channel_.bodies[ring], channel_.frames_per_slot - 1,
-             std::min(frame_body_bytes, channel_.max_request_bytes), sp.key, sp.sealed, nullptr, nullptr};
   // The send path's handler, looked up again once a run: a handler
   // registered meanwhile is used from this run on.
   if (sp.entry && handlers_.find(sp.op) != sp.entry) sp = {};
+  const std::uint64_t ring = channel_.ring_of(s);
+  send_run r{&channel_.headers[ring], &channel_.bodies[ring], channel_.frames_per_slot - 1,
+             std::min(frame_body_bytes, channel_.max_request_bytes), sp.key, sp.sealed, nullptr, nullptr};
   if (sp.entry) {
     r.fn = sp.entry->direct.fn;
     r.context = sp.entry->direct.context.get();

@@ -283,6 +283,59 @@ TEST(DirectHandler, ARunOfSendsIsCheckedFrameByFrameAndKeepsItsOrder) {
   EXPECT_NE(text.find(std::strerror(EINVAL)), std::string::npos) << text;
 }
 
+// The send path keeps its handler from one slot's run to the next within a
+// poll, and looks it up again at each run: a handler registered meanwhile
+// (here by the old one, while it serves) takes the next slot's sends.
+TEST(DirectHandler, ARunOfSendsTakesAHandlerRegisteredSinceTheRunBefore) {
+  plain_channel ch{2, 4, 1u << 16};
+  runtime_log log{-1};
+  handler_table table;
+  blocking_pool pool{1};
+  server srv{ch.host, table, pool, log};
+  constexpr std::uint16_t op = 0x8107;
+  static int old_calls, new_calls;
+  static handler_table* registry;
+  old_calls = new_calls = 0;
+  registry = &table;
+  auto direct_of = [](direct_fn fn) {
+    direct_handler d;
+    d.fn = fn;
+    return d;
+  };
+  auto new_handler = [](const void*, const direct_request&, direct_answers&) noexcept -> std::int64_t {
+    ++new_calls;
+    return 0;
+  };
+  static const direct_fn new_fn = new_handler;
+  table.set(op, [](request&) {}, handler_kind::polling, {},
+            direct_of([](const void*, const direct_request&, direct_answers&) noexcept -> std::int64_t {
+              if (old_calls++ == 0) {  // the first send: the operation gets a new handler
+                direct_handler d;
+                d.fn = new_fn;
+                registry->set(op, [](request&) {}, handler_kind::polling, {}, std::move(d));
+              }
+              return 0;
+            }));
+  std::uint32_t seq[2] = {0, 0};
+  auto publish = [&](std::uint32_t slot) {
+    frame_ref f = ch.host.frame_for(slot, ++seq[slot]);
+    std::memset(&f.header, 0, sizeof f.header);
+    f.header.seq = seq[slot];
+    f.header.op = op;
+    f.header.flags = static_cast<std::uint16_t>(frame_first | frame_last | frame_sealed | frame_no_reply);
+    f.header.mask = 1;
+    f.header.seal = seal_of(f.header, f.body, 0);
+    ch.doorbells[slot] = seq[slot];
+  };
+  publish(0), publish(0), publish(1), publish(1);
+  srv.poll_all();
+  EXPECT_EQ(old_calls, 2) << "slot 0's run keeps the handler it started with";
+  EXPECT_EQ(new_calls, 2) << "slot 1's run takes the handler registered since";
+  EXPECT_EQ(ch.host.progress_of(0), 2u);
+  EXPECT_EQ(ch.host.progress_of(1), 2u);
+  EXPECT_TRUE(srv.drained());
+}
+
 // A blocking handler has no direct handler: its requests go to the pool.
 TEST(DirectHandler, NoneForBlockingHandlers) {
   fixture x;
