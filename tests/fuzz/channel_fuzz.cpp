@@ -2,12 +2,15 @@
 // runtime (CPU backend) with every built-in service and typed hostcalls of
 // each argument kind. Built with AddressSanitizer and UBSan (scripts/fuzz.sh).
 //
-// The input is a sequence of frames: per frame, one byte picks the slot,
-// 32 bytes are the header's device fields (op, flags, mask, lengths, block,
-// warp, cell stride: all fuzzed), the rest (up to 2048 bytes) the body. The
+// The input is a sequence of frames: per frame, one byte picks the slot
+// (and whether the frame is sealed as a device seals it, and whether its
+// doorbell waits for the slot's next frames), 32 bytes are the header's
+// device fields (op, flags, mask, lengths, block, warp, cell stride: all
+// fuzzed), then as many body bytes as its body_bytes says (up to 2048). The
 // harness sets only what a device could never get wrong without breaking
-// its own side of the protocol: the sequence number (the next on the slot)
-// and the doorbell; then it waits for the host to mark the frame done.
+// its own side of the protocol: the sequence number (the next on the slot),
+// the seal when asked, and the doorbell; then it waits for the host to mark
+// the frame (the newest of a run) done.
 // A frame not done within 10 s is a hang: the harness aborts (a finding).
 //
 // Device addresses inside requests (bulk file I/O, spans) may only name a
@@ -17,6 +20,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -28,6 +33,7 @@
 
 #include "../../src/runtime/device_memory.h"
 #include <gpustd/gpustd.h>
+#include "gpustd/protocol/seal.h"
 
 namespace {
 
@@ -95,41 +101,76 @@ void start() {
   for (auto& s : next_seq) s = 1;
 }
 
+
+// Rings the slot's doorbell for frame `seq` (the newest of those written)
+// and waits until the host has served it, and with it those before: answered
+// (a call the device waits for, or an error), or, for a frame nobody waits
+// for (fire-and-forget, a request's earlier frames), released through the
+// slot's progress word with its answer word left alone.
+void publish_and_wait(unsigned slot, std::uint32_t seq, const gpustd::protocol::frame_ref& f) {
+  const gpustd::protocol::channel_view& ch = gpustd::protocol::channel();
+  std::atomic_ref<std::uint32_t>(ch.doorbells[slot]).store(seq, std::memory_order_release);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::uint32_t& progress = ch.headers[slot * frames_per_slot].progress;
+  while (gpustd::protocol::answer_seq(std::atomic_ref<std::uint64_t>(f.header.answer).load(std::memory_order_acquire)) !=
+             seq &&
+         std::atomic_ref<std::uint32_t>(progress).load(std::memory_order_acquire) != seq) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "channel_fuzz: frame %u on slot %u was never served (a hang)\n", seq, slot);
+      std::abort();
+    }
+    std::this_thread::yield();
+  }
+}
+
 }  // namespace
 
+// Per frame: a byte whose bits 0-1 pick the slot, bit 6 asks for the frame
+// to be sealed as a device seals it (protocol/seal.h: the seal of the header
+// and body written, so that a sealed frame gets past its seal), and bit 7
+// holds the doorbell back, so that the host finds the slot's next frames
+// waiting together (up to its window: a run, server::serve_run); then the
+// header's 32 bytes, then as many body bytes as the header's body_bytes
+// says (at most a frame's body and what is left of the input).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (!rt) start();
   const gpustd::protocol::channel_view& ch = gpustd::protocol::channel();
   std::size_t at = 0;
+  unsigned held = 0, held_slot = 0;  // frames written and not yet published, all on held_slot
+  std::uint32_t held_seq = 0;
+  std::uint64_t held_index = 0;
+  auto frame_at = [&](std::uint64_t index) { return gpustd::protocol::frame_ref{ch.headers[index], ch.bodies[index].bytes}; };
   while (size - at >= 1 + 32) {
-    const unsigned slot = data[at] % slots;
+    const std::uint8_t pick = data[at];
+    const unsigned slot = pick % slots;
     at += 1;
+    if (held != 0 && slot != held_slot) {
+      publish_and_wait(held_slot, held_seq, frame_at(held_index));
+      held = 0;
+    }
     const std::uint32_t seq = next_seq[slot]++;
     const std::uint64_t index = slot * frames_per_slot + (seq & (frames_per_slot - 1));
-    const gpustd::protocol::frame_ref f{ch.headers[index], ch.bodies[index].bytes};
+    const gpustd::protocol::frame_ref f = frame_at(index);
     // Header: the device-written fields from the input, then the sequence number.
     std::memcpy(reinterpret_cast<unsigned char*>(&f.header) + 4, data + at, 28);
     at += 32;
     f.header.seq = seq;
-    const std::size_t body = std::min<std::size_t>(size - at, gpustd::protocol::frame_body_bytes);
+    const std::size_t body =
+        std::min<std::size_t>({size - at, gpustd::protocol::frame_body_bytes, f.header.body_bytes});
     std::memcpy(f.body, data + at, body);
     at += body;
+    if (pick & 0x40) f.header.seal = gpustd::protocol::seal_of(f.header, f.body, f.header.body_bytes);
     std::atomic_ref<std::uint64_t>(f.header.answer).store(0, std::memory_order_relaxed);
-    std::atomic_ref<std::uint32_t>(ch.doorbells[slot]).store(seq, std::memory_order_release);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    // Served: answered (a call the device waits for, or an error), or, for a
-    // frame nobody waits for (fire-and-forget, a request's earlier frames),
-    // released through the slot's progress word with its answer word left alone.
-    std::uint32_t& progress = ch.headers[slot * frames_per_slot].progress;
-    while (gpustd::protocol::answer_seq(std::atomic_ref<std::uint64_t>(f.header.answer).load(std::memory_order_acquire)) !=
-               seq &&
-           std::atomic_ref<std::uint32_t>(progress).load(std::memory_order_acquire) != seq) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        std::fprintf(stderr, "channel_fuzz: frame %u on slot %u was never served (a hang)\n", seq, slot);
-        std::abort();
-      }
-      std::this_thread::yield();
+    if ((pick & 0x80) && held + 1 < frames_per_slot) {
+      held_slot = slot;
+      held_seq = seq;
+      held_index = index;
+      ++held;
+      continue;
     }
+    publish_and_wait(slot, seq, f);
+    held = 0;
   }
+  if (held != 0) publish_and_wait(held_slot, held_seq, frame_at(held_index));
   return 0;
 }
