@@ -203,7 +203,8 @@ int main(int argc, char** argv) {
       blk.push_back(total / gpustd_run(blocking_calls, all_blocks, 1024, 200, ht).secs / 1e6);
       sends.push_back(total / gpustd_run(fire_and_forget, all_blocks, 1024, 200, ht).secs / 1e6);
       ratio.push_back(sends.back() / blk.back());
-      std::printf("full GPU, %d host thr, pair %2d: blocking %7.3f, fire-and-forget %7.3f M warp-calls/s, ff/blk %.2f\n",
+      std::printf("full GPU, %d host thr, pair %2d: blocking %7.3f, fire-and-forget %7.3f M warp-calls/s, "
+                  "ff/blk %.2f\n",
                   ht, r + 1, blk.back(), sends.back(), ratio.back());
     }
     auto quartiles = [](std::vector<double> v) {

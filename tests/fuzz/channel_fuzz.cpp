@@ -101,7 +101,6 @@ void start() {
   for (auto& s : next_seq) s = 1;
 }
 
-
 // Rings the slot's doorbell for frame `seq` (the newest of those written)
 // and waits until the host has served it, and with it those before: answered
 // (a call the device waits for, or an error), or, for a frame nobody waits
@@ -139,7 +138,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   unsigned held = 0, held_slot = 0;  // frames written and not yet published, all on held_slot
   std::uint32_t held_seq = 0;
   std::uint64_t held_index = 0;
-  auto frame_at = [&](std::uint64_t index) { return gpustd::protocol::frame_ref{ch.headers[index], ch.bodies[index].bytes}; };
+  auto frame_at = [&](std::uint64_t index) {
+    return gpustd::protocol::frame_ref{ch.headers[index], ch.bodies[index].bytes};
+  };
   while (size - at >= 1 + 32) {
     const std::uint8_t pick = data[at];
     const unsigned slot = pick % slots;
