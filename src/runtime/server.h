@@ -127,10 +127,12 @@ class server {
   bool serve_recent(std::uint32_t first, std::uint32_t last, recent_slots& r, counters& c, send_path& sp);
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
-  // A fire-and-forget request's failed lanes (`count` statuses), logged once
-  // per operation and status.
+  // A send's direct handler answered `answer` (below 0: an error, or per
+  // lane in `a`): its failed lanes logged (serve_sends).
   [[gnu::cold, gnu::noinline]] void send_failed(const protocol::frame_header& h, std::int64_t answer,
                                                 const direct_answers& a);
+  // A fire-and-forget request's failed lanes (`count` statuses), logged once
+  // per operation and status.
   [[gnu::cold, gnu::noinline]] void log_failed_sends(std::uint16_t op, std::uint32_t block, unsigned count,
                                                      const std::int64_t* status);
   void dispatch(std::uint32_t slot, std::uint32_t last_seq, const unsigned char* stream, std::uint64_t bytes,
