@@ -130,7 +130,7 @@ void publish_and_wait(unsigned slot, std::uint32_t seq, const gpustd::protocol::
 // holds the doorbell back, so that the host finds the slot's next frames
 // waiting together (up to its window: a run, server::serve_run); then the
 // header's 32 bytes, then as many body bytes as the header's body_bytes
-// says (at most a frame's body and what is left of the input).
+// says (at most a frame's body; zeros past the end of the input).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (!rt) start();
   const gpustd::protocol::channel_view& ch = gpustd::protocol::channel();
@@ -156,9 +156,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(reinterpret_cast<unsigned char*>(&f.header) + 4, data + at, 28);
     at += 32;
     f.header.seq = seq;
-    const std::size_t body =
-        std::min<std::size_t>({size - at, gpustd::protocol::frame_body_bytes, f.header.body_bytes});
+    const std::size_t said = std::min<std::size_t>(gpustd::protocol::frame_body_bytes, f.header.body_bytes);
+    const std::size_t body = std::min(size - at, said);
     std::memcpy(f.body, data + at, body);
+    std::memset(f.body + body, 0, said - body);  // (past the input: zeros, not an earlier input's bytes)
     at += body;
     if (pick & 0x40) f.header.seal = gpustd::protocol::seal_of(f.header, f.body, f.header.body_bytes);
     std::atomic_ref<std::uint64_t>(f.header.answer).store(0, std::memory_order_relaxed);
