@@ -404,6 +404,16 @@ template <class Status>
 }
 }  // namespace
 
+// A send's direct handler answered with an error (or per lane): logged,
+// out of the way of the paths that serve sends.
+[[gnu::cold, gnu::noinline]] void server::send_failed(const frame_header& h, std::int64_t answer,
+                                                      const direct_answers& a) {
+  const unsigned lanes = platform::popcount32(h.mask);
+  std::int64_t wide[lanes_per_request];
+  for (unsigned i = 0; i < lanes; ++i) wide[i] = answer == direct_per_lane ? a.status[i] : answer;
+  log_failed_sends(h.op, h.block, answer == direct_per_lane ? lanes : 1, wide);
+}
+
 inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame_ref f, const frame_header& h,
                                  const handler_entry& e, counters& c, progress_due& due) {
   const direct_request q{&h, f.body};
@@ -411,35 +421,22 @@ inline bool server::serve_direct(std::uint32_t s, std::uint32_t seq, frame_ref f
   const std::int64_t answer = e.direct.fn(e.direct.context.get(), q, a);
   if (answer == direct_declined) return false;
   counters::bump(c.requests);
-  const bool no_reply = (h.flags & frame_no_reply) != 0;
+  if (h.flags & frame_no_reply) {  // a send: nobody reads its answer, looked at only for an error
+    if (answer < 0) send_failed(h, answer, a);
+    due = {seq, true};
+    return true;
+  }
   if (answer > answer_lowest_layout && answer <= INT32_MAX) {  // (else per lane, or a value the answer word cannot carry)
-    if (no_reply) {
-      if (answer < 0) log_failed_sends(h.op, h.block, 1, &answer);
-      due = {seq, true};
-    } else {
-      settle(s, due);
-      finish(s, f, seq, static_cast<std::int32_t>(answer), true);
-    }
+    settle(s, due);
+    finish(s, f, seq, static_cast<std::int32_t>(answer), true);
     return true;
   }
   const unsigned lanes = q.lanes();
   if (answer != direct_per_lane) {  // one status for every lane that the answer word cannot carry
     std::int64_t wide[lanes_per_request];
     for (unsigned i = 0; i < lanes; ++i) wide[i] = answer;
-    if (no_reply) {
-      log_failed_sends(h.op, h.block, lanes, wide);
-      due = {seq, true};
-    } else {
-      settle(s, due);
-      finish(s, f, seq, lay_out_lane_answers(f.body, lanes, wide, nullptr, 0, false), true);
-    }
-    return true;
-  }
-  if (no_reply) {
-    std::int64_t wide[lanes_per_request];
-    for (unsigned i = 0; i < lanes; ++i) wide[i] = a.status[i];
-    log_failed_sends(h.op, h.block, lanes, wide);
-    due = {seq, true};
+    settle(s, due);
+    finish(s, f, seq, lay_out_lane_answers(f.body, lanes, wide, nullptr, 0, false), true);
     return true;
   }
   settle(s, due);
@@ -472,16 +469,6 @@ static frame_header read_header(const frame_header& src) {
 // still on their way.
 [[gnu::always_inline]] static inline bool frame_whole(const frame_header& h, const frame_ref& f, std::uint32_t seq) {
   return h.seq == seq && (!(h.flags & frame_sealed) || seal_of(h, f.body, h.body_bytes) == h.seal);
-}
-
-// A send's direct handler answered with an error (or per lane): logged,
-// out of the run's way.
-[[gnu::cold, gnu::noinline]] void server::send_failed(const frame_header& h, std::int64_t answer,
-                                                      const direct_answers& a) {
-  const unsigned lanes = platform::popcount32(h.mask);
-  std::int64_t wide[lanes_per_request];
-  for (unsigned i = 0; i < lanes; ++i) wide[i] = answer == direct_per_lane ? a.status[i] : answer;
-  log_failed_sends(h.op, h.block, answer == direct_per_lane ? lanes : 1, wide);
 }
 
 // What serve_sends needs of a run of sends (serve_run works it out): the
