@@ -2,7 +2,7 @@
 # The GPU suite, for a machine with a GPU: builds for sm_90 (or $CUDA_ARCH),
 # runs the GPU tests (also under CUDA_LAUNCH_BLOCKING=1), the CPU tests,
 # the examples and the GPU benchmarks (scripts/program_bench.sh among them),
-# and prints a short table at the end. SKIP_BENCH=console,files,hostcall
+# and prints a short table at the end. SKIP_BENCH=console,files,hostcall,services
 # leaves those benchmarks out (to save device time).
 # Logs go to $OUT (or ./gpu-out) when set.
 set -uo pipefail
@@ -50,6 +50,7 @@ $build/bench/link_write_probe > "$out/link_write_probe.txt" 2>&1 || status=1
 skip=",${SKIP_BENCH:-},"
 [[ $skip == *,console,* ]] || $build/bench/console_bench "${CONSOLE_LINES:-100000000}" "$out/console_bench.csv" > "$out/console_bench.txt" 2>&1 || status=1
 [[ $skip == *,hostcall,* ]] || $build/bench/hostcall_bench "$out/hostcall_bench.csv" > "$out/hostcall_bench.txt" 2>&1 || status=1
+[[ $skip == *,services,* ]] || $build/bench/services_bench "$out/services_bench.csv" > "$out/services_bench.txt" 2>&1 || status=1
 files_dir=${FILES_DIR:-$PWD/$build}
 df -hT "$files_dir" | tail -1 > "$out/files_fs.txt"
 [[ $skip == *,files,* ]] || $build/bench/files_bench "$files_dir" "${FILES_GIB:-4}" "$out/files_bench.csv" > "$out/files_bench.txt" 2>&1 || status=1
@@ -75,6 +76,8 @@ echo "== console benchmark =="
 cat "$out/console_bench.txt" 2>/dev/null
 echo "== typed hostcall benchmark =="
 cat "$out/hostcall_bench.txt" 2>/dev/null
+echo "== built-in console write against a typed hostcall =="
+cat "$out/services_bench.txt" 2>/dev/null
 echo "== files benchmark (filesystem: $(cat "$out/files_fs.txt")) =="
 cat "$out/files_bench.txt" 2>/dev/null
 echo "== programs: clocks, start-up, wordfreq =="

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "gpustd/protocol/opcodes.h"
+#include "../../runtime/thread_signals.h"
 
 namespace gpustd::detail {
 
@@ -60,6 +61,7 @@ void console_service::wake_flusher(void* self) {
 }
 
 void console_service::flusher_loop() {
+  block_sigpipe_in_this_thread();  // (a closed pipe gives its writes EPIPE, never kills the process)
   std::unique_lock lk(flusher_lock_);
   for (;;) {
     if (stopping_) return;

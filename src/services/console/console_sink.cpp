@@ -48,6 +48,7 @@ std::size_t console_sink::flush() {
     if (w < 0) {
       if (errno == EINTR) continue;
       const int e = errno;
+      if (e == EPIPE) no_sigpipe.write_failed_with_epipe();
       error_.store(e, std::memory_order_release);
       break;
     }
