@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   // runtime has written it, rt.synchronize()).
   int per_sm = 0;
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, lines, 256, 0));
-  const unsigned blocks = static_cast<unsigned>(per_sm * prop.multiProcessorCount), n = 200;
+  const unsigned blocks = static_cast<unsigned>(per_sm * prop.multiProcessorCount), n = 50;
   const unsigned long long lines_per_run = 1ull * blocks * 256 * n;
   std::vector<double> rate[2][3];
   unsigned long long lost = 0;

@@ -235,11 +235,7 @@ void finish_batch(request& r, Sinks& sinks, std::string* text, const std::uint8_
   int err[3] = {0, 0, 0};
   for (int fd = 1; fd <= 2; ++fd) {
     const bool some = !text[fd].empty();
-    if (some) err[fd] = sinks[fd]->append(text[fd], !written);
-    if (some && written && !err[fd]) {
-      sinks[fd]->flush();
-      err[fd] = sinks[fd]->error();
-    }
+    if (some) err[fd] = written ? sinks[fd]->append_and_write(text[fd]) : sinks[fd]->append(text[fd]);
     if (!some) err[fd] = sinks[fd]->error();
     text[fd].clear();
   }

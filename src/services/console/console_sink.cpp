@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 
 #include "../../runtime/thread_signals.h"
 
@@ -20,6 +21,7 @@ int console_sink::append(std::string_view text, bool wake) {
     std::lock_guard lk(buffer_lock_);
     was_empty = buffer_.empty();
     buffer_.append(text);
+    appended_ += text.size();
     if (was_empty) has_text_.store(true, std::memory_order_relaxed);
     size = buffer_.size();
   }
@@ -33,12 +35,43 @@ bool console_sink::pending() {
   return !buffer_.empty();
 }
 
+int console_sink::append_and_write(std::string_view text) {
+  if (const int e = error()) return e;
+  if (text.empty()) return 0;
+  std::uint64_t mine;  // the stream's length once this text is in it
+  {
+    std::lock_guard lk(buffer_lock_);
+    if (buffer_.empty()) has_text_.store(true, std::memory_order_relaxed);
+    buffer_.append(text);
+    appended_ += text.size();
+    mine = appended_;
+  }
+  for (unsigned spins = 0;; ++spins) {
+    // Acquire: the write that covered our text happened before (its error too).
+    if (written_.load(std::memory_order_acquire) >= mine) return error();
+    if (write_lock_.try_lock()) {
+      std::lock_guard wl(write_lock_, std::adopt_lock);
+      if (written_.load(std::memory_order_relaxed) < mine) write_buffer();
+      continue;
+    }
+    // Another thread is writing: ours goes with its buffer or the next one.
+    if (spins < 64) __builtin_ia32_pause();
+    else std::this_thread::yield();  // (where cores are few, the writer needs this one)
+  }
+}
+
 std::size_t console_sink::flush() {
   std::lock_guard wl(write_lock_);
+  return write_buffer();
+}
+
+std::size_t console_sink::write_buffer() {
+  std::uint64_t taken;
   {
     std::lock_guard lk(buffer_lock_);
     buffer_.swap(writing_);
     has_text_.store(false, std::memory_order_relaxed);
+    taken = appended_;
   }
   if (writing_.empty()) return 0;  // (the flusher flushes both streams when either has text)
   sigpipe_blocked no_sigpipe;
@@ -55,6 +88,8 @@ std::size_t console_sink::flush() {
     done += static_cast<std::size_t>(w);
   }
   const std::size_t bytes = writing_.size();
+  // Release: the bytes (or the error) before a waiter sees them counted.
+  written_.store(taken, std::memory_order_release);
   writing_.clear();
   if (writing_.capacity() > 4 * high_water) writing_.shrink_to_fit();
   return bytes;
