@@ -3,9 +3,11 @@
 // one piece while threads write at once (their writes grouped), and a
 // broken stream gives every later write its error instead of a hang.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <algorithm>
 #include <cstdlib>
 #include <string>
@@ -67,6 +69,50 @@ TEST(ConsoleSink, ARawWriteReturnsOnlyOnceItsTextIsWrittenWhileThreadsWriteAtOnc
     EXPECT_EQ(static_cast<int>(std::count(all.begin(), all.end(), '\n')), threads * calls);
   }
   ::close(fd);
+}
+
+// A reader that stalls (a full pipe) holds the writing thread up; the
+// others wait for it (spinning a little, then asleep on the write lock) and
+// every line arrives, each thread's in order, once the reader drains the
+// pipe. (That the waiters sleep rather than spin is not asserted: the CPU
+// time a spinning thread gets depends on the machine's load too much.)
+TEST(ConsoleSink, WritersHeldUpByAFullPipeAllFinishOnceItDrains) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+  constexpr int threads = 4, calls = 100;
+  std::string got;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  });
+  std::vector<int> errors(threads, 0);
+  {
+    gpustd::detail::console_sink sink(fds[1], no_wake, nullptr);
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t)
+      ts.emplace_back([&, t] {
+        for (int i = 0; i < calls; ++i)
+          if (const int e = sink.append_and_write("thread " + std::to_string(t) + " call " + std::to_string(i) +
+                                                  std::string(80, '.') + "\n"))
+            errors[t] = e;
+      });
+    for (auto& th : ts) th.join();
+  }
+  ::close(fds[1]);
+  reader.join();
+  ::close(fds[0]);
+  EXPECT_EQ(static_cast<int>(std::count(got.begin(), got.end(), '\n')), threads * calls);
+  for (int t = 0; t < threads; ++t) {
+    EXPECT_EQ(errors[t], 0);
+    std::size_t at = 0;
+    for (int i = 0; i < calls; ++i) {
+      const std::size_t found = got.find("thread " + std::to_string(t) + " call " + std::to_string(i) + ".", at);
+      ASSERT_NE(found, std::string::npos) << "thread " << t << " call " << i;
+      at = found;
+    }
+  }
 }
 
 TEST(ConsoleSink, WritesToABrokenStreamGetItsErrorAndNeverWait) {

@@ -49,7 +49,10 @@ int console_sink::append_and_write(std::string_view text) {
   for (unsigned spins = 0;; ++spins) {
     // Acquire: the write that covered our text happened before (its error too).
     if (written_.load(std::memory_order_acquire) >= mine) return error();
-    if (write_lock_.try_lock()) {
+    // After a while, sleep on the lock: a writer held up by a full pipe must
+    // not keep every server thread spinning.
+    const bool writer = spins < spins_before_sleep ? write_lock_.try_lock() : (write_lock_.lock(), true);
+    if (writer) {
       std::lock_guard wl(write_lock_, std::adopt_lock);
       if (written_.load(std::memory_order_relaxed) < mine) write_buffer();
       continue;

@@ -60,6 +60,9 @@ class console_sink {
   void* wake_arg_;
   // Writes what the buffer holds; write_lock_ held.
   std::size_t write_buffer();
+  // append_and_write's tries for the write lock (64 pauses, then yields)
+  // before it sleeps on it.
+  static constexpr unsigned spins_before_sleep = 256;
 
   std::mutex buffer_lock_;  // guards buffer_ and appended_
   std::string buffer_;
