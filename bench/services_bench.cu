@@ -8,7 +8,7 @@
 // line to descriptor 1, which the runtime points at the sink: /dev/null
 // (the channel's and the host's cost alone), or a pipe that a thread
 // drains and counts (a real consumer; every line is counted, so none is
-// lost unseen). Three ways:
+// lost unseen: line_counter.h). Three ways:
 //
 // - built-in: gpustd::write(1, line, 32), the console operation (one writev
 //   per warp on the host);
@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "cuda_check.h"
+#include "line_counter.h"
 
 GPUSTD_HOSTCALL(write_out, long(gpustd::string_view line));     // ::write per lane
 GPUSTD_HOSTCALL(write_out_batch, long(gpustd::string_view line));  // one writev per warp
@@ -90,43 +91,6 @@ __global__ void __launch_bounds__(256) lines(int kind, unsigned n, unsigned* bad
   if (b) atomicAdd(bad, b);
 }
 
-// Drains a pipe and counts its bytes.
-struct pipe_sink {
-  int read_fd = -1, write_fd = -1;
-  std::atomic<unsigned long long> bytes{0};
-  std::thread reader;
-  pipe_sink() {
-    int p[2];
-    if (::pipe(p) != 0) std::exit(1);
-    read_fd = p[0];
-    write_fd = p[1];
-    ::fcntl(write_fd, F_SETPIPE_SZ, 1 << 20);
-    reader = std::thread([this] {
-      std::vector<char> buf(1 << 20);
-      for (ssize_t n; (n = ::read(read_fd, buf.data(), buf.size())) > 0;)
-        bytes.fetch_add(static_cast<unsigned long long>(n), std::memory_order_relaxed);
-    });
-  }
-  ~pipe_sink() {
-    ::close(write_fd);
-    reader.join();
-    ::close(read_fd);
-  }
-  // Waits until `expected` bytes were read, or none came for a second.
-  unsigned long long wait_for(unsigned long long expected) {
-    using clock = std::chrono::steady_clock;
-    unsigned long long last = bytes.load();
-    auto last_change = clock::now();
-    while (last < expected && clock::now() - last_change < std::chrono::seconds(1)) {
-      std::this_thread::sleep_for(std::chrono::microseconds(10));
-      const unsigned long long now = bytes.load();
-      if (now != last) last_change = clock::now();
-      last = now;
-    }
-    return last;
-  }
-};
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -141,7 +105,7 @@ int main(int argc, char** argv) {
     std::perror("open /dev/null");
     return 1;
   }
-  pipe_sink pipe;
+  line_counter pipe;
   // Where the console (the runtime's descriptor 1) and the hostcalls write.
   // (A dup of each sink, swapped in between runs while no kernel runs.)
   const int out = ::dup(devnull);
@@ -199,13 +163,13 @@ int main(int argc, char** argv) {
     use_sink(sink == 0 ? devnull : pipe.write_fd);
     for (int r = 0; r < 5; ++r)
       for (int kind = 0; kind < 3; ++kind) {
-        const unsigned long long before = pipe.bytes.load();
+        const unsigned long long before = pipe.lines.load();
         const auto t0 = std::chrono::steady_clock::now();
         lines<<<blocks, 256>>>(kind, n, bad);
         rt.synchronize();
         if (sink == 1) {
-          const unsigned long long got = pipe.wait_for(before + lines_per_run * line_bytes) - before;
-          lost += lines_per_run - got / line_bytes;
+          const unsigned long long got = pipe.wait_for(before + lines_per_run) - before;
+          lost += lines_per_run > got ? lines_per_run - got : 0;
         }
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         rate[sink][kind].push_back(double(lines_per_run) / s / 1e6);
