@@ -24,6 +24,7 @@
 #include "runtime/server.h"
 #include "runtime/work_sharing.h"
 #include "services/console/console_service.h"
+#include "services/console/console_sink.h"
 #include "services/console/record_format.h"
 #include "services/services.h"
 
@@ -467,6 +468,47 @@ void BM_ConsoleRequest(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * lanes_per_request);
 }
 BENCHMARK(BM_ConsoleRequest)->Arg(0)->Arg(1);
+
+// Raw console writes (gpustd::write to stdout) as the server threads make
+// them: range(0) threads each write 1,000 requests' text (a warp's 32-byte
+// lines, 1 KiB) to /dev/null, each returning once its text is written.
+// range(1): 1 the console's group commit (console_sink::append_and_write),
+// 0 the earlier way, each request taking the write lock in turn (append,
+// then flush). Items: requests.
+void BM_ConsoleRawWrites(benchmark::State& state) {
+  const unsigned threads = static_cast<unsigned>(state.range(0));
+  const bool grouped = state.range(1) != 0;
+  const int fd = ::open("/dev/null", O_WRONLY);
+  constexpr unsigned requests = 1000;
+  {
+    gpustd::detail::console_sink sink(fd, [](void*) {}, nullptr);
+    const std::string text(1024, 'x');
+    for (auto _ : state) {
+      std::vector<std::thread> ts;
+      for (unsigned t = 0; t < threads; ++t)
+        ts.emplace_back([&] {
+          for (unsigned i = 0; i < requests; ++i) {
+            if (grouped) {
+              benchmark::DoNotOptimize(sink.append_and_write(text));
+            } else {
+              sink.append(text, false);
+              benchmark::DoNotOptimize(sink.flush());
+            }
+          }
+        });
+      for (auto& th : ts) th.join();
+    }
+  }
+  ::close(fd);
+  state.SetItemsProcessed(state.iterations() * threads * requests);
+}
+BENCHMARK(BM_ConsoleRawWrites)
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Args({8, 0})
+    ->Args({8, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // A scan of an idle H100-sized channel.
 void BM_ServerIdleScan(benchmark::State& state) {

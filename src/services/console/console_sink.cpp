@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <thread>
 
 #include "../../runtime/thread_signals.h"
 
@@ -58,8 +57,7 @@ int console_sink::append_and_write(std::string_view text) {
       continue;
     }
     // Another thread is writing: ours goes with its buffer or the next one.
-    if (spins < 64) __builtin_ia32_pause();
-    else std::this_thread::yield();  // (where cores are few, the writer needs this one)
+    __builtin_ia32_pause();
   }
 }
 

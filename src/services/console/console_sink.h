@@ -60,9 +60,13 @@ class console_sink {
   void* wake_arg_;
   // Writes what the buffer holds; write_lock_ held.
   std::size_t write_buffer();
-  // append_and_write's tries for the write lock (64 pauses, then yields)
-  // before it sleeps on it.
-  static constexpr unsigned spins_before_sleep = 256;
+  // append_and_write's tries for the write lock, a pause between two,
+  // before it sleeps on it. (BM_ConsoleRawWrites, 8 threads on the 2-core
+  // development machine: 64 pauses 1.28-1.32 M requests/s, 16 pauses 1.18 M,
+  // 64 pauses and 192 yields 1.02 M, the write lock taken in turn 1.17-1.23 M.
+  // The GPU figures in docs/benchmarks.md were taken with 256 tries, 64
+  // pauses and then yields.)
+  static constexpr unsigned spins_before_sleep = 64;
 
   std::mutex buffer_lock_;  // guards buffer_ and appended_
   std::string buffer_;
