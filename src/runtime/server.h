@@ -128,7 +128,7 @@ class server {
   bool charge(std::uint64_t bytes);
   void release_assembly(std::uint32_t slot);
   // A send's direct handler answered `answer` (below 0: an error, or per
-  // lane in `a`): its failed lanes logged (serve_sends).
+  // lane in `a`): its failed lanes logged (serve_sends, serve_direct).
   [[gnu::cold, gnu::noinline]] void send_failed(const protocol::frame_header& h, std::int64_t answer,
                                                 const direct_answers& a);
   // A fire-and-forget request's failed lanes (`count` statuses), logged once
