@@ -147,7 +147,7 @@ GPUSTD_INLINE void copy_together(unsigned char* to, const unsigned char* from, s
 //
 // Register budget: a kernel that calls this must fit in 64 registers per
 // thread to launch with 1024-thread blocks (the GPU suite launches such
-// blocks). Measured with ptxas -v: 56-64 for the test kernels.
+// blocks). Measured with ptxas -v (sm_90): 46-48 for the test kernels.
 GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group, const lane_request& rq,
                                     void* result_data) {
   const unsigned lane = platform::lane_id();
@@ -309,50 +309,41 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
 #endif
     }
   }
-  // The payloads. Small ones, and any in a thread's own (local) memory,
-  // which only its owner can read, are copied by their owners, all at the
-  // same time, frame by frame. (Lane after lane, a warp's 32-byte lines
+  // The payloads, frame by frame. Small ones, and any in a thread's own
+  // (local) memory, which only its owner can read, are copied by their
+  // owners, all at the same time. (Lane after lane, a warp's 32-byte lines
   // from stack buffers took 18 µs a request on an H100 where one lane's
-  // took 4.6: each lane's turn waited on its own loads.) Large ones that
-  // every lane can read are copied lane after lane, all lanes copying
-  // each one together.
-  const std::uint32_t shareable = payloads ? platform::ballot(group, platform::readable_by_warp(rq.payload)) : 0;
-  const bool owners_copy =
-      payloads && (shareable != with_payload || platform::max_of(group, rq.payload_bytes) <= owner_copy_bytes);
-  if (owners_copy) {
-    const bool mine = rq.payload_bytes != 0;
+  // took 4.6: each lane's turn waited on its own loads.) Large ones, which
+  // then every lane can read, are copied by all lanes together, one
+  // payload's part of the frame after another. (One loop for both keeps a
+  // caller's kernel within its register budget: two took 80 registers
+  // where one takes 64.)
+  if (payloads) {
+    const std::uint32_t shareable = platform::ballot(group, platform::readable_by_warp(rq.payload));
+    const bool owners_copy = shareable != with_payload || platform::max_of(group, rq.payload_bytes) <= owner_copy_bytes;
     const std::uint64_t my_end = my_offset + rq.payload_bytes;
     const auto* base = static_cast<const unsigned char*>(rq.payload);
     for (;;) {
       const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes, w1 = w0 + frame_body_bytes;
-      if (mine && my_offset < w1 && my_end > w0) {
-        const std::uint64_t lo = my_offset > w0 ? my_offset : w0, hi = my_end < w1 ? my_end : w1;
-        copy_together(ch.bodies[fr].bytes + (lo - w0), base + (lo - my_offset), hi - lo, 0, 1);
+      // This lane's bytes in the frame, [lo, hi) of the request.
+      const bool here = rq.payload_bytes != 0 && my_offset < w1 && my_end > w0;
+      const std::uint64_t lo = my_offset > w0 ? my_offset : w0, hi = my_end < w1 ? my_end : w1;
+      unsigned char* body = ch.bodies[fr].bytes;
+      if (owners_copy) {
+        if (here) copy_together(body + (lo - w0), base + (lo - my_offset), hi - lo, 0, 1);
+      } else {
+        for (std::uint32_t m = platform::ballot(group, here); m; m &= m - 1) {
+          const unsigned src = platform::first_lane(m);
+          const std::uint64_t at = platform::broadcast(group, lo, src);
+          const std::uint64_t n = platform::broadcast(group, hi - lo, src);
+          const auto* from = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(platform::broadcast(
+              group, static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(base + (lo - my_offset))), src)));
+          copy_together(body + (at - w0), from, n, rank, count);
+        }
       }
       if (total <= w1) break;  // (f: the frame of the request's last byte, as below)
       publish_frame(f, fr);
       fr = open_frame(++f);
-    }
-  }
-  for (std::uint32_t m = owners_copy ? 0u : with_payload; m; m &= m - 1) {
-    const unsigned src = platform::first_lane(m);
-    const bool together = (shareable >> src) & 1u;
-    const std::uint64_t off = platform::broadcast(group, my_offset, src);
-    const std::uint64_t end = off + platform::broadcast(group, rq.payload_bytes, src);
-    const auto* base = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(
-        platform::broadcast(group, static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(rq.payload)), src)));
-    for (std::uint64_t pos = off; pos < end;) {
-      const std::uint64_t w0 = std::uint64_t(f) * frame_body_bytes, w1 = w0 + frame_body_bytes;
-      if (pos >= w1) {
-        publish_frame(f, fr);
-        fr = open_frame(++f);
-        continue;
-      }
-      const std::uint64_t hi = end < w1 ? end : w1;
-      unsigned char* body = ch.bodies[fr].bytes;
-      if (together) copy_together(body + (pos - w0), base + (pos - off), hi - pos, rank, count);
-      else if (lane == src) copy_together(body + (pos - w0), base + (pos - off), hi - pos, 0, 1);
-      pos = hi;
     }
   }
   if (!sealed) {
