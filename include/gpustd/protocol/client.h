@@ -224,6 +224,11 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
     platform::sync_warp(group);
     return i;
   };
+  // A request of at most a ring of frames rings the doorbell once, for its
+  // last frame: one fence for all its frames (the host serves the frames up
+  // to the doorbell in order). A longer one rings for each frame, so that
+  // the host frees frames while the rest are written.
+  const bool ring_each = frames > ch.frames_per_slot;
   auto publish_frame = [&](std::uint32_t f, std::uint64_t i) {
     frame_header& fh = ch.headers[i];
     platform::sync_warp(group);  // orders every lane's writes before the leader's release
@@ -239,6 +244,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fh.block = platform::block_index();
       fh.warp = platform::warp_in_block();
       fh.cell_stride = cells_word & 0xffffu;  // (packed: the arguments' length, the same in every lane)
+      if (f + 1 != frames && !ring_each) return;
 #if GPUSTD_BACKEND_CUDA
       // One fence, then relaxed stores: the doorbell here, and for a
       // fire-and-forget request the slot's unlock after the last frame; both
