@@ -56,14 +56,25 @@ GPUSTD_INLINE std::uint32_t& thread_group_word(const protocol::channel_view& ch)
 // thread starts at its own word and looks at a few: when more futures are
 // wanted than the arena holds, a scan of the whole bitmap per call would
 // cost more than the blocking call that replaces it.
+// (First, without looking: the thread's own group, the one its index
+// names, which it most often gave back last; one atomic, no load before.)
 GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
   const std::uint32_t words = ch.future_count / group_cells / 32;
   const std::uint32_t looks = words < 8 ? words : 8;
-  std::uint32_t w = (platform::resident_warp_index() * 32 + platform::lane_id()) % words;
-  for (std::uint32_t n = 0; n < looks; ++n, w = w + 1 == words ? 0 : w + 1) {
-    const std::uint32_t seen = platform::load_relaxed_device(ch.future_bits[w]);
-    if (seen == ~0u) continue;
-    const std::uint32_t bit = ~seen & (seen + 1);  // the lowest free group of this word
+  const std::uint32_t index = platform::resident_warp_index() * 32 + platform::lane_id();
+  std::uint32_t w = index % words;
+  std::uint32_t bit = 1u << (index / words % 32);
+  bool home = true;
+  for (std::uint32_t n = 0; n < looks;) {
+    if (!home) {
+      const std::uint32_t seen = platform::load_relaxed_device(ch.future_bits[w]);
+      if (seen == ~0u) {
+        ++n;
+        w = w + 1 == words ? 0 : w + 1;
+        continue;
+      }
+      bit = ~seen & (seen + 1);  // the lowest free group of this word
+    }
     // Acquire: the group's last holder's accesses happen before ours.
     if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit)) {
       const std::uint32_t g = w * 32 + platform::popcount(bit - 1);
@@ -72,6 +83,11 @@ GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
       gs.retired = 0;
       return g;
     }
+    if (!home) {  // taken meanwhile: the next word
+      ++n;
+      w = w + 1 == words ? 0 : w + 1;
+    }
+    home = false;
   }
   return no_future_cell;
 }
