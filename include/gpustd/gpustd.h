@@ -28,6 +28,7 @@
 #include "gpustd/files/fstream.h"
 #include "gpustd/files/posix.h"
 #include "gpustd/files/stdio.h"
+#include "gpustd/hostcall/async_batch.h"
 #include "gpustd/hostcall/call.h"
 #include "gpustd/hostcall/declare.h"
 #include "gpustd/program/environment.h"

@@ -193,10 +193,10 @@ runtime::runtime(const runtime_options& options) {
                           "asynchronous call of unregistered hostcall (operation " + std::to_string(r.op() - 1) +
                               "); its futures get ENOSYS");
           const auto hs = services();
-          for (unsigned i = 0; i < r.lanes(); ++i) {
-            const auto s = hostcall_detail::locate(r, i, true, 0, hs);
-            if (s.future) hostcall_detail::answer(r, s, -ENOSYS, nullptr, 0);
-          }
+          for (unsigned i = 0; i < r.lanes(); ++i)
+            hostcall_detail::for_each_call(r, i, true, 0, hs, [&](const hostcall_detail::lane_site& s) {
+              if (s.future || s.batch_word) hostcall_detail::answer(r, s, -ENOSYS, nullptr, 0);
+            });
         },
         [](std::uint16_t op) { return protocol::is_typed_async(op); });
     if (impl_->options.trace || impl_->options.stats) {

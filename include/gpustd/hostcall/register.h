@@ -194,6 +194,7 @@ struct holders<type_list<P...>> {
 struct lane_site {
   lane_bytes bytes;
   protocol::future_cell* future = nullptr;  // an asynchronous call's cell
+  std::int64_t* batch_word = nullptr;        // a batch's call: its word of the answer line
   unsigned rank = 0;                         // the lane in the request (answers without a cell)
   int error = 0;                             // the request itself was malformed
 };
@@ -212,9 +213,21 @@ struct hostcall_types {
   static constexpr std::size_t fixed = fixed_bytes(params{});
 };
 
-GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, std::size_t fixed, const host_services& hs) {
+GPUSTD_HOST_INLINE void point_at(lane_site& s, const unsigned char* p, std::size_t n, std::size_t fixed) {
+  s.bytes.fixed = p;
+  s.bytes.fixed_size = n < fixed ? n : fixed;
+  s.bytes.stream = p;
+  s.bytes.stream_size = n;
+  if (s.bytes.fixed_size < fixed) s.error = EINVAL;
+}
+
+// Lane i's call (its first, for a batch: `batch` is then the number of
+// calls, 0 otherwise).
+GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, std::size_t fixed, const host_services& hs,
+                                    std::uint32_t* batch = nullptr) {
   lane_site s;
   s.rank = i;
+  if (batch) *batch = 0;
   // The arguments are the lane's inline cell when they fit, else its payload.
   const auto args = r.args(i);
   const auto bytes = args.empty() ? r.payload(i) : args;
@@ -227,20 +240,54 @@ GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, st
       return s;
     }
     std::memcpy(&h, p, sizeof h);
+    p += sizeof h;
+    n -= sizeof h;
+    if (h.batch != 0) {  // (wire.h: an answer line and a data line, inside the arena)
+      if (!batch || h.batch > protocol::batch_max_calls || hs.future_count < 2 || h.future > hs.future_count - 2) {
+        s.error = EPROTO;
+        return s;
+      }
+      *batch = h.batch;
+      s.batch_word = protocol::batch_words(hs.futures[h.future]);
+      return s;
+    }
     if (h.future >= hs.future_count) {
       s.error = EPROTO;
       return s;
     }
     s.future = hs.futures + h.future;
-    p += sizeof h;
-    n -= sizeof h;
   }
-  s.bytes.fixed = p;
-  s.bytes.fixed_size = n < fixed ? n : fixed;
-  s.bytes.stream = p;
-  s.bytes.stream_size = n;
-  if (s.bytes.fixed_size < fixed) s.error = EINVAL;
+  point_at(s, p, n, fixed);
   return s;
+}
+
+// Runs `fn(site)` on each of lane i's calls: one, or a batch's (each call's
+// fixed part at a stride of its length rounded up to 8; calls whose bytes
+// are missing get EINVAL). A lane whose request names no cell it may
+// answer in gets one site, with the error.
+template <class Fn>
+GPUSTD_HOST_INLINE void for_each_call(const request& r, unsigned i, bool async, std::size_t fixed,
+                                      const host_services& hs, Fn&& fn) {
+  std::uint32_t batch = 0;
+  lane_site s = locate(r, i, async, fixed, hs, &batch);
+  if (batch == 0) {
+    fn(s);
+    return;
+  }
+  const auto args = r.args(i);
+  const auto bytes = args.empty() ? r.payload(i) : args;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data()) + sizeof(protocol::async_header);
+  const std::size_t n = bytes.size() - sizeof(protocol::async_header);
+  const std::size_t stride = align_up(fixed, 8);
+  std::int64_t* const line = s.batch_word;
+  for (std::uint32_t k = 0; k < batch; ++k) {
+    lane_site c;
+    c.rank = i;
+    c.batch_word = line + k;
+    const std::size_t at = k * stride;
+    point_at(c, p + (at < n ? at : n), at < n ? (n - at < fixed ? n - at : fixed) : 0, fixed);
+    fn(c);
+  }
 }
 
 // A queued call's cell (wire.h), whose status the host has read: its
@@ -264,6 +311,15 @@ inline lane_site locate_cell(protocol::future_cell& c, std::int64_t status) {
 // The call's answer: in the request (a blocking call) or in its future's
 // cell (data first, then the status with release at system scope).
 GPUSTD_HOST_INLINE void answer(request& r, const lane_site& s, std::int64_t status, const void* data, std::size_t n) {
+  if (s.batch_word) {  // (wire.h: the data line is the next cell; at most 8 bytes a call)
+    if (n > sizeof(std::uint64_t)) {
+      status = -EPROTO;
+      n = 0;
+    }
+    if (n) std::memcpy(s.batch_word + protocol::future_group_cells, data, n);
+    std::atomic_ref<std::int64_t>(*s.batch_word).store(protocol::batch_answer(status), std::memory_order_release);
+    return;
+  }
   if (s.future) {
     if (n) std::memcpy(s.future->data, data, n);
     std::atomic_ref<std::int64_t>(s.future->status).store(status, std::memory_order_release);
@@ -371,10 +427,7 @@ void serve_sites(request& r, std::span<lane_site> sites, const host_services& hs
         return;
       }
     }
-    for (unsigned i = 0; i < r.lanes(); ++i) {
-      lane_site s = locate(r, i, async, T::fixed, hs);
-      serve(s);
-    }
+    for (unsigned i = 0; i < r.lanes(); ++i) for_each_call(r, i, async, T::fixed, hs, serve);
   } else {
     for (lane_site& s : sites) serve(s);  // (decoding moves each site's position: used once)
   }

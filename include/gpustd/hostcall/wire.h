@@ -57,6 +57,19 @@
 // fit a cell's 56 bytes is sent at once, as its own request (an 8-byte
 // async_header naming the cell, then the arguments), after the group's
 // queued calls.
+//
+// Batches (gpustd::async_batch, hostcall/async_batch.h): up to
+// batch_max_calls calls of one hostcall from a lane, in one asynchronous
+// request. The lane's bytes: an async_header whose `batch` is the number of
+// calls, naming the first cell of a group the lane holds; then each call's
+// fixed part at a stride of its length rounded up to 8 (plain parameters
+// only: no strings, no spans). The host runs a lane's calls in order and
+// answers call k in word k of that cell (the answer line): batch_answer of
+// its status; and a result that travels as data (at most 8 bytes) in word
+// k of the next cell (the data line), written before the status. The device
+// zeroes the answer line before it sends (0: not answered), so the host
+// writes each answer once, and one read of one line brings a lane all its
+// answers.
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -94,9 +107,19 @@ inline constexpr bool result_in_status = std::is_integral_v<R> && sizeof(R) <= 4
 inline constexpr std::int64_t status_value_limit = 0x7ffffffe;
 
 struct async_header {
-  std::uint32_t future;  // index of the future's cell in the arena
-  std::uint32_t reserved;
+  std::uint32_t future;  // index of the future's cell in the arena (a batch's answer line)
+  std::uint32_t batch;   // 0: one call; else a batch of that many calls
 };
+
+inline constexpr std::uint32_t batch_max_calls = 8;
+// A batch's answer word: never 0 (not answered), whatever the status.
+inline constexpr std::int64_t batch_answered = std::int64_t(1) << 32;
+GPUSTD_HOST_DEVICE constexpr std::int64_t batch_answer(std::int64_t status) {
+  return batch_answered | static_cast<std::uint32_t>(status);
+}
+GPUSTD_HOST_DEVICE constexpr std::int32_t batch_status(std::int64_t word) {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(word));
+}
 
 // A future's cell in the arena: the host writes data, then status (release,
 // system scope); the device reads status (acquire) until it is not pending.
@@ -106,6 +129,8 @@ struct future_cell {
   unsigned char data[56];
 };
 static_assert(sizeof(future_cell) == 64);
+// A cell as a batch's line: eight 8-byte words.
+GPUSTD_HOST_DEVICE inline std::int64_t* batch_words(future_cell& c) { return reinterpret_cast<std::int64_t*>(&c); }
 
 // Every status below this is "not answered yet" (pending or queued); the
 // answers (0, -errno, or a value + 1 below 2^31) are all above it.

@@ -77,7 +77,9 @@ struct runtime_options {
   // Futures of asynchronous typed hostcalls (gpustd::async_call) that may be
   // pending at once, all threads together (64 bytes of pinned memory each;
   // rounded up to a multiple of 256). Threads take them in groups of 8; a
-  // call that finds no free group is made at once, blocking.
+  // call that finds no free group is made at once, blocking. A batch in
+  // flight (gpustd::async_batch) holds one group; one that finds none makes
+  // its calls one by one.
   std::uint32_t future_slots = 65536;
   // Whether the host moves large span arguments and file transfers to and
   // from device memory by DMA. Off (and off with CUDA_LAUNCH_BLOCKING=1,

@@ -1,0 +1,240 @@
+// A batch of asynchronous calls of one hostcall, from one thread:
+//
+//   gpustd::async_batch<lookup> batch;              // up to 8 calls
+//   for (int k = 0; k < 8; ++k) batch.add(keys[k], 0.5f);
+//   batch.send();                                   // optional: get() sends
+//   ...                                             // the host runs them meanwhile
+//   for (int k = 0; k < 8; ++k) out[k] = batch.get(k).value_or(-1);
+//
+// The calls wait in the thread's own memory until sent; they go to the host
+// in one request (one for all the lanes of a warp that send together), and
+// their answers come back in one 64-byte line of host memory, read at once.
+// Against as many async_call futures: the same calls in flight, without a
+// round trip to device memory per call for the thread's queue, and one
+// read of host memory for all the answers rather than one a call.
+//
+// For hostcalls of plain parameters (no strings, no spans) and a result of
+// at most 8 bytes (async_call takes any hostcall). The host runs the
+// hostcall's callable, or its batch handler, unchanged, on the calls in the
+// order they were added. A batch belongs to its thread and is neither
+// copied nor moved; its destructor sends what was added and waits for the
+// answers (the host writes them into the batch's cells).
+//
+// The format: hostcall/wire.h, "Batches".
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "gpustd/hostcall/call.h"
+#include "gpustd/hostcall/declare.h"
+#include "gpustd/hostcall/future_queue.h"
+#include "gpustd/platform/atomic.h"
+#include "gpustd/platform/lane.h"
+#include "gpustd/protocol/client.h"
+
+namespace gpustd {
+
+namespace hostcall_detail {
+// Whether every parameter travels as its own bytes (no strings, no spans).
+template <class... P>
+constexpr bool batchable_params(type_list<P...>) {
+  return (std::is_same_v<typename wire_of<P>::type, P> && ...);
+}
+// Whether a result fits a batch's data word.
+template <class R>
+inline constexpr bool batchable_result = std::is_void_v<R> || sizeof(std::conditional_t<std::is_void_v<R>, char, R>) <= 8;
+}  // namespace hostcall_detail
+
+template <class H, unsigned N = protocol::batch_max_calls>
+class async_batch {
+  using sig = hostcall_detail::signature<typename H::signature>;
+
+ public:
+  using result_type = typename sig::result;
+
+ private:
+  using R = result_type;
+  static constexpr bool has_data = !std::is_void_v<R>;
+  static constexpr std::size_t fixed = hostcall_detail::fixed_bytes(typename sig::params{});
+  static constexpr std::size_t stride = hostcall_detail::align_up(fixed, 8);
+  static constexpr std::size_t head = sizeof(protocol::async_header);
+  static_assert(N >= 1 && N <= protocol::batch_max_calls, "an async_batch holds 1 to 8 calls");
+  static_assert(hostcall_detail::batchable_params(typename sig::params{}),
+                "async_batch takes hostcalls of plain parameters (no strings, no spans): use async_call");
+  static_assert(hostcall_detail::batchable_result<R>, "async_batch takes results of at most 8 bytes: use async_call");
+  static_assert(fixed <= protocol::inline_arg_bytes, "a call's arguments must fit 56 bytes");
+  enum : unsigned char { filling, in_flight, answered };
+
+ public:
+  async_batch() = default;
+  async_batch(const async_batch&) = delete;
+  async_batch& operator=(const async_batch&) = delete;
+  GPUSTD_INLINE ~async_batch() { wait(); }
+
+  // Adds a call; returns its index (0, 1, ...), or -1 when the batch holds
+  // N calls already or was sent (reset() empties it).
+  template <class... A>
+  GPUSTD_INLINE int add(const A&... a) {
+    return add_in(typename sig::params{}, a...);
+  }
+  GPUSTD_INLINE unsigned size() const { return count_; }
+
+  // Sends the calls added (nothing when none was, or when sent already).
+  GPUSTD_INLINE void send() {
+    if (state_ != filling) return;
+    state_ = answered;  // (unless it goes in flight below)
+    if (count_ == 0) return;
+    const protocol::channel_view& ch = protocol::channel();
+    const std::uint32_t g = ch.futures ? hostcall_detail::take_group(ch) : hostcall_detail::no_future_cell;
+    if (g == hostcall_detail::no_future_cell) {  // no arena, or no free group: each call made now
+      call_each_now();
+      return;
+    }
+    line_ = g * hostcall_detail::group_cells;
+    // The answer line, zeroed (not answered). Plain stores: the request's
+    // fence, before its doorbell, publishes them.
+    std::int64_t* line = protocol::batch_words(ch.futures[line_]);
+    for (unsigned k = 0; k < count_; ++k) line[k] = 0;
+    // The request's bytes, put together here: the batch's own members have
+    // no address taken, so that the compiler may keep them in registers.
+    alignas(8) unsigned char wire[head + N * stride];
+    const protocol::async_header h{line_, count_};
+    std::memcpy(wire, &h, sizeof h);
+    std::memcpy(wire + head, args_, count_ * stride);
+    protocol::lane_request rq;
+    rq.op = static_cast<std::uint16_t>(H::op + 1);
+    rq.no_reply = true;
+    const auto total = static_cast<std::uint32_t>(head + count_ * stride);
+    if (total <= protocol::inline_arg_bytes) {
+      rq.args = wire;
+      rq.arg_bytes = total;
+    } else {
+      rq.payload = wire;
+      rq.payload_bytes = total;
+    }
+    const std::int64_t st = protocol::hostcall(rq);
+    if (st < 0) {  // it never reached the host
+      for (unsigned k = 0; k < count_; ++k) status_[k] = static_cast<std::int32_t>(st);
+      hostcall_detail::give_back_group(ch, g);
+      return;
+    }
+    state_ = in_flight;
+  }
+
+  // Whether every call is answered (sends them first); never waits. (The
+  // answers are read by get() or wait().)
+  GPUSTD_INLINE bool ready() {
+    send();
+    return state_ != in_flight || platform::load_relaxed_system(last_word(protocol::channel())) != 0;
+  }
+
+  // Sends the calls, and waits until every one is answered.
+  GPUSTD_INLINE void wait() {
+    send();
+    collect();
+  }
+
+  // The result of call k (sends, and waits for the answers); EINVAL when
+  // the batch has no call k.
+  GPUSTD_INLINE call_result<R> get(unsigned k) {
+    if (k >= count_) {
+      if constexpr (has_data) return call_result<R>(R{}, EINVAL);
+      else return call_result<void>(EINVAL);
+    }
+    wait();
+    return hostcall_detail::result_of<R>(status_[k], reinterpret_cast<const unsigned char*>(&data_[k < N ? k : 0]));
+  }
+
+  // Waits for the calls sent, then empties the batch for new calls.
+  GPUSTD_INLINE void reset() {
+    wait();
+    count_ = 0;
+    state_ = filling;
+  }
+
+ private:
+  template <class... P, class... A>
+  GPUSTD_INLINE int add_in(hostcall_detail::type_list<P...>, const A&... a) {
+    static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments for this hostcall");
+    if (state_ != filling || count_ == N) return -1;
+    hostcall_detail::encoder e{reinterpret_cast<unsigned char*>(args_) + count_ * stride, 0, fixed, false};
+    (e.put(static_cast<P>(a)), ...);
+    return count_++;
+  }
+
+  GPUSTD_INLINE std::int64_t& last_word(const protocol::channel_view& ch) const {
+    return protocol::batch_words(ch.futures[line_])[count_ - 1];
+  }
+
+  // Each call as a blocking call of its own, now (no cell to answer in).
+  GPUSTD_INLINE void call_each_now() {
+    for (unsigned k = 0; k < count_; ++k) {
+      alignas(8) unsigned char a[stride > 0 ? stride : 8];
+      std::memcpy(a, reinterpret_cast<const unsigned char*>(args_) + k * stride, stride);
+      protocol::lane_request rq;
+      rq.op = H::op;
+      rq.args = a;
+      rq.arg_bytes = static_cast<std::uint32_t>(fixed);
+      rq.self_contained = true;  // (values only: as call<H> sends them)
+      alignas(8) unsigned char d[protocol::inline_arg_bytes];
+      status_[k] = static_cast<std::int32_t>(protocol::hostcall(rq, d));
+      if constexpr (has_data) std::memcpy(&data_[k], d, sizeof data_[k]);
+    }
+  }
+
+  // Waits for the answers, reads them, and gives the cells back.
+  //
+  // The host answers a lane's calls in order: once the last is answered,
+  // all are; after that word's acquire the lane reads its lines with plain
+  // loads (the host wrote them before it, and writes them no more). The
+  // lanes that wait together leave together, once all are answered (the
+  // host answers a request's lanes one after another): lanes that left
+  // one by one would go on apart, and send a request each.
+  // (Tried: only the highest lane polling, the others reading after it:
+  // wrong answers at full GPU, cause not found; and no faster.)
+  GPUSTD_INLINE void collect() {
+    if (state_ != in_flight) return;
+    const protocol::channel_view& ch = protocol::channel();
+    const std::uint32_t together = platform::active_mask();
+    std::int64_t& last = last_word(ch);
+    for (unsigned spins = 0;; ++spins) {
+      const bool answered = platform::load_acquire_system(last) != 0;
+      if (platform::ballot(together, answered) == together) break;
+      platform::short_sleep(spins < 64 ? 100 : 1000);
+    }
+    std::int64_t w[hostcall_detail::group_cells];
+    read_line(protocol::batch_words(ch.futures[line_]), w);
+    bool any_data = false;
+    for (unsigned k = 0; k < N; ++k) {
+      status_[k] = protocol::batch_status(w[k]);
+      any_data |= k < count_ && status_[k] == 0;
+    }
+    if constexpr (has_data) {
+      if (any_data) {  // (the data line: the next cell)
+        std::int64_t d[hostcall_detail::group_cells];
+        read_line(protocol::batch_words(ch.futures[line_ + 1]), d);
+        for (unsigned k = 0; k < N; ++k) data_[k] = static_cast<std::uint64_t>(d[k]);
+      }
+    }
+    hostcall_detail::give_back_group(ch, line_ / hostcall_detail::group_cells);
+    state_ = answered;
+  }
+
+  // A line's eight words, with plain loads issued together (16 bytes each
+  // where the compiler pairs them; a word past the calls is read and left
+  // unused).
+  static GPUSTD_INLINE void read_line(const std::int64_t* words, std::int64_t* out) {
+    const auto* line = static_cast<const std::int64_t*>(__builtin_assume_aligned(words, 64));
+    for (unsigned k = 0; k < hostcall_detail::group_cells; ++k) out[k] = line[k];
+  }
+
+  std::uint64_t args_[N * stride / 8 > 0 ? N * stride / 8 : 1];  // each call's fixed part, at `stride`
+  std::int32_t status_[N] = {};                       // answers, once read
+  std::uint64_t data_[has_data ? N : 1] = {};          // results that travel as data
+  std::uint32_t line_ = 0;                            // the answer line's cell, while in flight
+  unsigned char count_ = 0;
+  unsigned char state_ = filling;
+};
+
+}  // namespace gpustd
