@@ -9,8 +9,9 @@
 // - throughput, every resident warp calling in a loop: typed against null
 //   (M warp-calls/s; the kinds take turns, median of 5 runs each; the same
 //   for one warp, median of 3);
-// - asynchronous calls, one warp and every resident warp: 8 futures in
-//   flight per warp (async_call x 8, then get x 8) against blocking calls;
+// - asynchronous calls, one warp and every resident warp: 8 calls in
+//   flight per thread, as 8 futures (async_call x 8, then get x 8) and as
+//   one gpustd::async_batch of 8, against blocking calls;
 // - at full GPU, how many lanes of a warp reach each async_call together
 //   (the lanes of a warp that split apart send a batch each);
 // - the floor of these targets (typed_floor.h): the bare ping-pong with
@@ -122,6 +123,48 @@ __global__ void async_steps(unsigned n, unsigned long long* step, unsigned* bad)
   if (b) atomicAdd(bad, b);
 }
 
+// The same 8 calls in flight as one gpustd::async_batch a thread. (A
+// kernel of its own, as above.)
+__global__ void __launch_bounds__(256) batch_calls(int, unsigned n, unsigned* bad) {
+  unsigned b = 0;
+  const int t = static_cast<int>(threadIdx.x);
+  for (unsigned i = 0; i < n; i += 8) {
+    gpustd::async_batch<add2> batch;
+    for (int k = 0; k < 8; ++k) batch.add(t, static_cast<int>(i) + k);
+    for (int k = 0; k < 8; ++k) b += batch.get(static_cast<unsigned>(k)).value_or(-1) != t + static_cast<int>(i) + k;
+  }
+  if (b) atomicAdd(bad, b);
+}
+
+// batch_calls' loop, step by step (clock64 cycles summed by lane 0):
+// step[0] the 8 adds, [1] send, [2] the first get (waits for the answers),
+// [3] the other 7 gets, [4] the batch's end (its destructor).
+__global__ void batch_steps(unsigned n, unsigned long long* step, unsigned* bad) {
+  unsigned b = 0;
+  const int t = static_cast<int>(threadIdx.x);
+  unsigned long long p[5] = {};
+  for (unsigned i = 0; i < n; i += 8) {
+    long long c = clock64(), d;
+    {
+      gpustd::async_batch<add2> batch;
+#pragma unroll
+      for (int k = 0; k < 8; ++k) batch.add(t, static_cast<int>(i) + k);
+      d = clock64(), p[0] += d - c, c = d;
+      batch.send();
+      d = clock64(), p[1] += d - c, c = d;
+      b += batch.get(0).value_or(-1) != t + static_cast<int>(i);
+      d = clock64(), p[2] += d - c, c = d;
+#pragma unroll
+      for (int k = 1; k < 8; ++k) b += batch.get(static_cast<unsigned>(k)).value_or(-1) != t + static_cast<int>(i) + k;
+      d = clock64(), p[3] += d - c, c = d;
+    }
+    d = clock64(), p[4] += d - c;
+  }
+  if (t == 0)
+    for (int k = 0; k < 5; ++k) step[k] = p[k];
+  if (b) atomicAdd(bad, b);
+}
+
 // The async_calls kernel's loop with a count, at each async_call, of the
 // lanes that reach it together (__activemask): counts[n] += n for a group
 // of n lanes; the first 8 calls (when every warp starts whole) apart from
@@ -160,9 +203,12 @@ int main(int argc, char** argv) {
   unsigned* bad = nullptr;
   unsigned long long* ns = nullptr;
   const unsigned lat_n = 4000;
-  CHECK(cudaMallocManaged(&bad, sizeof *bad));
+  // Wrong answers, counted per kernel: [0] latency, [1 + kind] the rates'
+  // kinds, [6] anatomies (async), [7] anatomy (batch), [8] lanes together.
+  constexpr int bad_counts = 9;
+  CHECK(cudaMallocManaged(&bad, bad_counts * sizeof *bad));
   CHECK(cudaMallocManaged(&ns, lat_n * sizeof *ns));
-  *bad = 0;
+  for (int i = 0; i < bad_counts; ++i) bad[i] = 0;
 
   auto lat = [&](int kind, unsigned lanes) {
     std::vector<double> runs;
@@ -182,11 +228,15 @@ int main(int argc, char** argv) {
   int async_per_sm = 0;
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&async_per_sm, async_calls, 256, 0));
   const unsigned async_blocks = static_cast<unsigned>(async_per_sm * prop.multiProcessorCount);
+  int batch_per_sm = 0;
+  CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&batch_per_sm, batch_calls, 256, 0));
+  const unsigned batch_blocks = static_cast<unsigned>(batch_per_sm * prop.multiProcessorCount);
   // One timed run: M warp-calls/s.
   auto run_rate = [&](int kind, unsigned blocks, unsigned threads, unsigned n) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (kind == 2) async_calls<<<blocks, threads>>>(kind, n, bad);
-    else calls<<<blocks, threads>>>(kind, n, bad);
+    if (kind == 2) async_calls<<<blocks, threads>>>(kind, n, bad + 1 + kind);
+    else if (kind == 4) batch_calls<<<blocks, threads>>>(kind, n, bad + 1 + kind);
+    else calls<<<blocks, threads>>>(kind, n, bad + 1 + kind);
     rt.synchronize();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return double(blocks) * ((threads + 31) / 32) * n / s / 1e6;
@@ -197,22 +247,25 @@ int main(int argc, char** argv) {
   // up to 2x, and a drift must fall on every kind alike. (Async last: the
   // same-answer runs that came right after it ran at 20-25 M warp-calls/s,
   // below the typed calls; at 32-60 M since, in the eighteenth session.)
-  auto rates = [&](unsigned blocks, unsigned async_blocks_, unsigned n, int runs) {
-    std::vector<double> r[4];
-    constexpr int order[4] = {0, 1, 3, 2};
+  // (kind 4: async_batch, after async.)
+  auto rates = [&](unsigned blocks, unsigned async_blocks_, unsigned batch_blocks_, unsigned n, int runs) {
+    std::vector<double> r[5];
+    constexpr int order[5] = {0, 1, 3, 2, 4};
     for (int i = 0; i < runs; ++i)
       for (const int kind : order)
-        r[kind].push_back(run_rate(kind, kind == 2 ? async_blocks_ : blocks, blocks == 1 ? 32u : 256u, n));
-    std::array<double, 4> m{};
-    for (int kind = 0; kind < 4; ++kind) {
+        r[kind].push_back(run_rate(kind, kind == 2 ? async_blocks_ : kind == 4 ? batch_blocks_ : blocks,
+                                   blocks == 1 ? 32u : 256u, n));
+    std::array<double, 5> m{};
+    for (int kind = 0; kind < 5; ++kind) {
       std::sort(r[kind].begin(), r[kind].end());
       m[kind] = r[kind][r[kind].size() / 2];
     }
     return m;
   };
-  const auto warp = rates(1, 1, 4000, 3), full = rates(full_blocks, async_blocks, 1000, 5);
-  const double warp_null = warp[0], warp_typed = warp[1], warp_async = warp[2];
+  const auto warp = rates(1, 1, 1, 4000, 3), full = rates(full_blocks, async_blocks, batch_blocks, 1000, 5);
+  const double warp_null = warp[0], warp_typed = warp[1], warp_async = warp[2], warp_batch = warp[4];
   const double full_null = full[0], full_typed = full[1], full_async = full[2], full_same = full[3];
+  const double full_batch = full[4];
   // Where one warp's 8 asynchronous calls spend their time, step by step,
   // inlined and out of line (async_steps); the phases are sums of steps.
   const unsigned anatomy_n = 4000;
@@ -220,9 +273,13 @@ int main(int argc, char** argv) {
   CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, 0));
   unsigned long long* step = nullptr;
   CHECK(cudaMallocManaged(&step, 2 * 16 * sizeof *step));
-  async_steps<false><<<1, 32>>>(anatomy_n, step, bad);
-  async_steps<true><<<1, 32>>>(anatomy_n, step + 16, bad);
+  async_steps<false><<<1, 32>>>(anatomy_n, step, bad + 6);
+  async_steps<true><<<1, 32>>>(anatomy_n, step + 16, bad + 6);
+  unsigned long long* batch_step = nullptr;
+  CHECK(cudaMallocManaged(&batch_step, 5 * sizeof *batch_step));
+  batch_steps<<<1, 32>>>(anatomy_n, batch_step, bad + 7);
   rt.synchronize();
+  auto batch_us = [&](int k) { return double(batch_step[k]) / (anatomy_n / 8) / clock_khz * 1e3; };
   auto step_us = [&](int k) { return double(step[k]) / (anatomy_n / 8) / clock_khz * 1e3; };
   auto steps_us = [&](int from, int to) {
     double sum = 0;
@@ -234,7 +291,7 @@ int main(int argc, char** argv) {
   unsigned* together = nullptr;
   CHECK(cudaMallocManaged(&together, 66 * sizeof *together));
   for (int i = 0; i < 66; ++i) together[i] = 0;
-  async_together<<<async_blocks, 256>>>(400, together, bad);
+  async_together<<<async_blocks, 256>>>(400, together, bad + 8);
   rt.synchronize();
   // Of all lanes' calls: the mean size of the group a call was made in, and
   // the share made by a lane alone (first 8 calls, later ones).
@@ -276,15 +333,17 @@ int main(int argc, char** argv) {
   std::printf("\n%-46s %10s %10s %8s %8s\n", "latency (us per call, median)", "null call", "typed", "ratio", "target");
   std::printf("%-46s %10.2f %10.2f %8.2f %8s\n", "one warp, 32 lanes calling", null32, typed32, typed32 / null32, "<= 1.1");
   std::printf("%-46s %10.2f %10.2f %8.2f %8s\n", "one lane calling", null1, typed1, typed1 / null1, "<= 1.1");
-  std::printf("\n%-46s %10s %10s %8s %10s %8s\n", "throughput (M warp-calls/s)", "null call", "typed", "ratio",
-              "async x8", "async/typed");
-  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "one warp", warp_null, warp_typed, warp_typed / warp_null,
-              warp_async, warp_async / warp_typed);
-  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "every resident warp", full_null, full_typed,
-              full_typed / full_null, full_async, full_async / full_typed);
+  std::printf("\n%-46s %10s %10s %8s %10s %8s %10s %8s\n", "throughput (M warp-calls/s)", "null call", "typed",
+              "ratio", "async x8", "/typed", "batch x8", "/typed");
+  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f %10.3f %8.2f\n", "one warp", warp_null, warp_typed,
+              warp_typed / warp_null, warp_async, warp_async / warp_typed, warp_batch, warp_batch / warp_typed);
+  std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f %10.3f %8.2f\n", "every resident warp", full_null, full_typed,
+              full_typed / full_null, full_async, full_async / full_typed, full_batch, full_batch / full_typed);
   std::printf("%-46s %10.3f %10.3f %8.2f\n", "every resident warp, same answer in every lane", full_null, full_same,
               full_same / full_null);
   std::printf("targets: typed/null throughput at full GPU >= 0.9; async x8 per warp >= 4x blocking\n");
+  std::printf("(async x8: 8 async_call futures a thread, then 8 get; batch x8: one async_batch of 8 calls a "
+              "thread, then 8 get)\n");
   std::printf("\n%-46s %10s %10s %8s %10s %8s\n", "the floor (bare ping-pong, M warp-calls/s)", "no args", "2 ints",
               "ratio", "8 a lane", "8/1");
   std::printf("%-46s %10.3f %10.3f %8.2f %10.3f %8.2f\n", "one warp", warp_floor[0], warp_floor[1],
@@ -298,7 +357,7 @@ int main(int argc, char** argv) {
               "floor; async x8 / blocking %.2f where the floor's 8 / 1 is %.2f\n",
               full_typed / full_floor[1], full_null / full_floor[0], warp_async / warp_typed,
               warp_floor[2] / warp_floor[1]);
-  std::printf("(async x8 at full GPU: %u blocks x 256 threads)\n", async_blocks);
+  std::printf("(at full GPU: async x8 %u blocks x 256 threads, batch x8 %u)\n", async_blocks, batch_blocks);
   std::printf("\nasync x8, one warp, where the time goes (us per 8 calls, at %d MHz): 7 queued %.2f, "
               "8th (sends) %.2f, first get %.2f, other 7 gets %.2f; total %.2f\n",
               clock_khz / 1000, steps_us(0, 7), step_us(7), step_us(8), steps_us(9, 16), steps_us(0, 16));
@@ -309,17 +368,32 @@ int main(int argc, char** argv) {
     for (int k = 8; k < 16; ++k) std::printf(" %.2f", step_us(16 * kind + k));
     std::printf("\n");
   }
+  std::printf("batch x8, one warp, where the time goes (us per 8 calls): 8 adds %.2f, send %.2f, first get %.2f, "
+              "other 7 gets %.2f, end %.2f; total %.2f\n",
+              batch_us(0), batch_us(1), batch_us(2), batch_us(3), batch_us(4),
+              batch_us(0) + batch_us(1) + batch_us(2) + batch_us(3) + batch_us(4));
   std::printf("\nasync x8 at full GPU, lanes of a warp calling together (__activemask at each async_call): "
               "first 8 calls %.1f lanes a group (%.0f%% alone), later %.1f (%.0f%% alone)\n",
               group_mean(0), 100 * alone(0), group_mean(1), 100 * alone(1));
-  std::printf("wrong answers: %u\n", *bad);
+  unsigned wrong = 0;
+  for (int i = 0; i < bad_counts; ++i) wrong += bad[i];
+  std::printf("wrong answers: %u", wrong);
+  if (wrong) {
+    static const char* const names[bad_counts] = {"latency", "null",    "typed",          "async x8",       "same answer",
+                                                  "batch x8", "anatomy", "batch anatomy", "lanes together"};
+    for (int i = 0; i < bad_counts; ++i)
+      if (bad[i]) std::printf("; %s %u", names[i], bad[i]);
+  }
+  std::printf("\n");
   if (csv_path) {
     FILE* csv = std::fopen(csv_path, "w");
-    std::fprintf(csv, "metric,null,typed,ratio,async\n");
+    std::fprintf(csv, "metric,null,typed,ratio,async,batch\n");
     std::fprintf(csv, "latency_us_32_lanes,%.3f,%.3f,%.3f,\n", null32, typed32, typed32 / null32);
     std::fprintf(csv, "latency_us_1_lane,%.3f,%.3f,%.3f,\n", null1, typed1, typed1 / null1);
-    std::fprintf(csv, "mcalls_one_warp,%.4f,%.4f,%.3f,%.4f\n", warp_null, warp_typed, warp_typed / warp_null, warp_async);
-    std::fprintf(csv, "mcalls_full_gpu,%.4f,%.4f,%.3f,%.4f\n", full_null, full_typed, full_typed / full_null, full_async);
+    std::fprintf(csv, "mcalls_one_warp,%.4f,%.4f,%.3f,%.4f,%.4f\n", warp_null, warp_typed, warp_typed / warp_null,
+                 warp_async, warp_batch);
+    std::fprintf(csv, "mcalls_full_gpu,%.4f,%.4f,%.3f,%.4f,%.4f\n", full_null, full_typed, full_typed / full_null,
+                 full_async, full_batch);
     std::fprintf(csv, "mcalls_full_gpu_same_answer,%.4f,%.4f,%.3f,\n", full_null, full_same, full_same / full_null);
     std::fprintf(csv, "floor_mcalls_one_warp,%.4f,%.4f,%.3f,%.4f\n", warp_floor[0], warp_floor[1],
                  warp_floor[1] / warp_floor[0], warp_floor[2]);
@@ -329,5 +403,5 @@ int main(int argc, char** argv) {
     std::fprintf(csv, "async_lanes_together_later,,,,%.2f\n", group_mean(1));
     std::fclose(csv);
   }
-  return *bad ? 1 : 0;
+  return wrong ? 1 : 0;
 }
