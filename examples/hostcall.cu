@@ -1,6 +1,6 @@
 // Your own hostcalls: device code looks keys up in a host-side table and
 // writes to a host logger, through typed hostcalls declared once for both
-// sides.
+// sides; blocking calls, futures, and a batch of calls sent together.
 //
 //   build/examples/hostcall        (GPU)
 //   build/examples/hostcall_cpu    (CPU backend)
@@ -18,13 +18,24 @@ struct price {
 };
 GPUSTD_HOSTCALL(price_of, price(gpustd::string_view item));
 GPUSTD_HOSTCALL(log_line, void(int thread, gpustd::string_view text));
+GPUSTD_HOSTCALL(stock_of, int(int item));  // units in stock (plain parameters: it can go in a batch)
 
 // ---- device side ----
 __device__ const char* const items[] = {"apple", "pear", "plum", "kiwi", "mango", "durian", "fig", "lime"};
 constexpr unsigned item_count = 8;
 
-__global__ void shop(unsigned long long* total, unsigned long long* next_two, unsigned* missing) {
+__global__ void shop(unsigned long long* total, unsigned long long* next_two, unsigned* missing,
+                     unsigned long long* units) {
   const unsigned t = blockIdx.x * blockDim.x + threadIdx.x;
+  // A batch: every item's stock, eight calls in one request (with the other
+  // lanes' batches), their answers read together.
+  {
+    gpustd::async_batch<stock_of> stock;
+    for (unsigned k = 0; k < item_count; ++k) stock.add(static_cast<int>(k));
+    int seen = 0;
+    for (unsigned k = 0; k < item_count; ++k) seen += stock.get(k).value_or(0);
+    atomicAdd(units, static_cast<unsigned long long>(seen));
+  }
   const gpustd::string_view item(items[t % item_count]);
   // Blocking: waits for the host's answer.
   const gpustd::call_result<price> p = gpustd::call<price_of>(item);
@@ -79,21 +90,26 @@ int main() {
   logger log;
   rt.register_hostcall<price_of>(prices);                 // any callable
   rt.register_hostcall<log_line>(&logger::write, &log);   // a member function
+  rt.register_hostcall<stock_of>([](int item) { return (item + 1) * 3; });
 
-  unsigned long long *total = nullptr, *next_two = nullptr;
+  unsigned long long *total = nullptr, *next_two = nullptr, *units = nullptr;
   unsigned* missing = nullptr;
   cudaMallocManaged(&total, sizeof *total);
   cudaMallocManaged(&next_two, sizeof *next_two);
+  cudaMallocManaged(&units, sizeof *units);
   cudaMallocManaged(&missing, sizeof *missing);
-  *total = *next_two = 0;
+  *total = *next_two = *units = 0;
   *missing = 0;
-  gpustd::launch(shop, 2, 32, total, next_two, missing);  // 64 threads, 8 of each item
+  gpustd::launch(shop, 2, 32, total, next_two, missing, units);  // 64 threads, 8 of each item
   rt.synchronize();
-  std::printf("64 lookups: %u without a price, %llu cents in all, %llu for the next two, %d log lines\n", *missing,
-              *total, *next_two, log.lines());
-  const bool ok = *missing == 16 && *total == 8ull * (40 + 55 + 30 + 25 + 120 + 90) && *next_two == 8ull * 535;
+  std::printf("64 lookups: %u without a price, %llu cents in all, %llu for the next two, %llu units in stock seen, "
+              "%d log lines\n",
+              *missing, *total, *next_two, *units, log.lines());
+  const bool ok = *missing == 16 && *total == 8ull * (40 + 55 + 30 + 25 + 120 + 90) && *next_two == 8ull * 535 &&
+                  *units == 64ull * 3 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8);
   cudaFree(total);
   cudaFree(next_two);
+  cudaFree(units);
   cudaFree(missing);
   return ok ? 0 : 1;
 }
