@@ -221,9 +221,8 @@ class async_batch {
     state_ = answered;
   }
 
-  // A line's eight words, with plain loads issued together (16 bytes each
-  // where the compiler pairs them; a word past the calls is read and left
-  // unused).
+  // A line's eight words, with plain loads issued together (a word past the
+  // calls is read and left unused).
   static GPUSTD_INLINE void read_line(const std::int64_t* words, std::int64_t* out) {
     const auto* line = static_cast<const std::int64_t*>(__builtin_assume_aligned(words, 64));
     for (unsigned k = 0; k < hostcall_detail::group_cells; ++k) out[k] = line[k];
