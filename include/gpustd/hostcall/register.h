@@ -221,8 +221,8 @@ GPUSTD_HOST_INLINE void point_at(lane_site& s, const unsigned char* p, std::size
   if (s.bytes.fixed_size < fixed) s.error = EINVAL;
 }
 
-// Lane i's call (its first, for a batch: `batch` is then the number of
-// calls, 0 otherwise).
+// Lane i's call; for a batch, `batch` is the number of calls (0 otherwise)
+// and the site's stream all the calls' bytes.
 GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, std::size_t fixed, const host_services& hs,
                                     std::uint32_t* batch = nullptr) {
   lane_site s;
@@ -249,6 +249,8 @@ GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, st
       }
       *batch = h.batch;
       s.batch_word = protocol::batch_words(hs.futures[h.future]);
+      s.bytes.stream = p;  // (the calls' bytes, which for_each_call divides)
+      s.bytes.stream_size = n;
       return s;
     }
     if (h.future >= hs.future_count) {
@@ -274,10 +276,8 @@ GPUSTD_HOST_INLINE void for_each_call(const request& r, unsigned i, bool async, 
     fn(s);
     return;
   }
-  const auto args = r.args(i);
-  const auto bytes = args.empty() ? r.payload(i) : args;
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data()) + sizeof(protocol::async_header);
-  const std::size_t n = bytes.size() - sizeof(protocol::async_header);
+  const unsigned char* const p = s.bytes.stream;
+  const std::size_t n = s.bytes.stream_size;
   const std::size_t stride = align_up(fixed, 8);
   std::int64_t* const line = s.batch_word;
   for (std::uint32_t k = 0; k < batch; ++k) {
