@@ -36,11 +36,6 @@
 namespace gpustd {
 
 namespace hostcall_detail {
-// Whether every parameter travels as its own bytes (no strings, no spans).
-template <class... P>
-constexpr bool batchable_params(type_list<P...>) {
-  return (std::is_same_v<typename wire_of<P>::type, P> && ...);
-}
 // Whether a result fits a batch's data word.
 template <class R>
 inline constexpr bool batchable_result = std::is_void_v<R> || sizeof(std::conditional_t<std::is_void_v<R>, char, R>) <= 8;
@@ -60,7 +55,7 @@ class async_batch {
   static constexpr std::size_t stride = hostcall_detail::align_up(fixed, 8);
   static constexpr std::size_t head = sizeof(protocol::async_header);
   static_assert(N >= 1 && N <= protocol::batch_max_calls, "an async_batch holds 1 to 8 calls");
-  static_assert(hostcall_detail::batchable_params(typename sig::params{}),
+  static_assert(hostcall_detail::plain_params(typename sig::params{}),
                 "async_batch takes hostcalls of plain parameters (no strings, no spans): use async_call");
   static_assert(hostcall_detail::batchable_result<R>, "async_batch takes results of at most 8 bytes: use async_call");
   static_assert(fixed <= protocol::inline_arg_bytes, "a call's arguments must fit 56 bytes");
@@ -143,7 +138,8 @@ class async_batch {
       else return call_result<void>(EINVAL);
     }
     wait();
-    return hostcall_detail::result_of<R>(status_[k], reinterpret_cast<const unsigned char*>(&data_[k < N ? k : 0]));
+    if constexpr (has_data) return hostcall_detail::result_of<R>(status_[k], reinterpret_cast<const unsigned char*>(&data_[k]));
+    else return hostcall_detail::result_of<R>(status_[k], nullptr);
   }
 
   // Waits for the calls sent, then empties the batch for new calls.

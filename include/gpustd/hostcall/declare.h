@@ -143,6 +143,13 @@ template <class... P>
 GPUSTD_HOST_DEVICE constexpr std::size_t fixed_bytes(type_list<P...>) {
   return fixed_bytes<P...>();
 }
+// Whether every parameter travels as its own bytes (no strings, no spans):
+// then a lane's arguments are its fixed part alone, which the host reads
+// straight from the bytes, and which a batch (async_batch.h) can carry.
+template <class... P>
+constexpr bool plain_params(type_list<P...>) {
+  return (std::is_same_v<typename wire_of<P>::type, P> && ...);
+}
 // Whether any parameter may put bytes in the variable part.
 template <class P>
 inline constexpr bool has_variable = std::is_same_v<typename wire_of<P>::type, protocol::wire_string> ||

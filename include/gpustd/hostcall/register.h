@@ -374,13 +374,6 @@ GPUSTD_HOST_INLINE int finish_all(typename hostcall_types<H>::storage& st, const
   return err;
 }
 
-// Whether every parameter's host form is its wire form (no strings, no
-// spans): then a lane's arguments are read straight from their bytes.
-template <class... P>
-constexpr bool plain_params(type_list<P...>) {
-  return (std::is_same_v<typename wire_of<P>::type, P> && ...);
-}
-
 // Fills plain parameters' holders from a lane's fixed part, at the offsets
 // the device's encoder put them (compile-time constants).
 template <class... P>

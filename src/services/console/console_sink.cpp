@@ -11,21 +11,21 @@ namespace gpustd::detail {
 console_sink::console_sink(int fd, void (*wake)(void*), void* wake_arg)
     : fd_(fd), immediate_(fd >= 0 && ::isatty(fd)), wake_(wake), wake_arg_(wake_arg) {}
 
+console_sink::added console_sink::add(std::string_view text) {
+  std::lock_guard lk(buffer_lock_);
+  const bool was_empty = buffer_.empty();
+  buffer_.append(text);
+  appended_ += text.size();
+  if (was_empty) has_text_.store(true, std::memory_order_relaxed);
+  return {was_empty, buffer_.size(), appended_};
+}
+
 int console_sink::append(std::string_view text, bool wake) {
   if (const int e = error()) return e;
   if (text.empty()) return 0;
-  bool was_empty;
-  std::size_t size;
-  {
-    std::lock_guard lk(buffer_lock_);
-    was_empty = buffer_.empty();
-    buffer_.append(text);
-    appended_ += text.size();
-    if (was_empty) has_text_.store(true, std::memory_order_relaxed);
-    size = buffer_.size();
-  }
-  if (immediate_ || size >= high_water) flush();
-  else if (was_empty && wake) wake_(wake_arg_);
+  const added a = add(text);
+  if (immediate_ || a.size >= high_water) flush();
+  else if (a.was_empty && wake) wake_(wake_arg_);
   return 0;
 }
 
@@ -37,14 +37,7 @@ bool console_sink::pending() {
 int console_sink::append_and_write(std::string_view text) {
   if (const int e = error()) return e;
   if (text.empty()) return 0;
-  std::uint64_t mine;  // the stream's length once this text is in it
-  {
-    std::lock_guard lk(buffer_lock_);
-    if (buffer_.empty()) has_text_.store(true, std::memory_order_relaxed);
-    buffer_.append(text);
-    appended_ += text.size();
-    mine = appended_;
-  }
+  const std::uint64_t mine = add(text).appended;  // the stream's length once this text is in it
   for (unsigned spins = 0;; ++spins) {
     // Acquire: the write that covered our text happened before (its error too).
     if (written_.load(std::memory_order_acquire) >= mine) return error();

@@ -58,6 +58,14 @@ class console_sink {
   const bool immediate_;  // a terminal: write each append at once
   void (*wake_)(void*);
   void* wake_arg_;
+  // Appends to the buffer (under buffer_lock_): whether it was empty, its
+  // size, and the bytes ever appended, after.
+  struct added {
+    bool was_empty;
+    std::size_t size;
+    std::uint64_t appended;
+  };
+  added add(std::string_view text);
   // Writes what the buffer holds; write_lock_ held.
   std::size_t write_buffer();
   // append_and_write's tries for the write lock, a pause between two,
