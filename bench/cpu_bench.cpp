@@ -396,6 +396,90 @@ void BM_ServerServesQueuedCalls(benchmark::State& state) {
 }
 BENCHMARK(BM_ServerServesQueuedCalls)->Args({0, 8})->Args({1, 8})->Args({0, 1})->Args({1, 1})->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// The host's cost of batches (gpustd::async_batch, hostcall/wire.h
+// "Batches"): every slot holds one request of 32 lanes, each lane a batch
+// of range(0) bench_add2 calls, as one warp's async_batch sends it (a cell
+// with a head a lane, then each lane's payload: the async_header and the
+// calls' arguments; two frames for a batch of 8). One thread serves them
+// all and answers each call in its lane's answer line of the arena. With
+// range(1) = 1 the answer lines are first flushed from the caches, as the
+// device's writes to them leave them (a batch sent to a line the device
+// zeroed); with 0 they are where the host's last answers left them.
+// This is the host's share of a batch's round trip, which
+// hostcall_bench's batch anatomy measures whole ("first get").
+void BM_ServerServesBatches(benchmark::State& state) {
+  using namespace gpustd::protocol;
+  const std::uint32_t slots = 1024, frames_per_slot = 8, per_lane = static_cast<std::uint32_t>(state.range(0));
+  const bool flushed = state.range(1) != 0;
+  const std::uint32_t group = future_group_cells, cells = slots * 32 * group;
+  gpustd::detail::plain_channel ch(slots, frames_per_slot, 1u << 20, cells);
+  gpustd::detail::handler_table table;
+  const gpustd::hostcall_detail::host_services hs{nullptr, ch.host.futures, ch.host.future_count};
+  table.set(static_cast<std::uint16_t>(bench_add2::op + 1),
+            gpustd::hostcall_detail::make_handler<bench_add2>(hs, [](int a, int b) { return a + b; }),
+            gpustd::handler_kind::polling);
+  gpustd::detail::blocking_pool pool(1);
+  gpustd::detail::runtime_log log(2);
+  gpustd::detail::server srv(ch.host, table, pool, log);
+  const std::uint32_t payload = 8 + per_lane * 8, cells_bytes = 32 * 8, total = cells_bytes + 32 * payload;
+  const std::uint32_t frames = (total + frame_body_bytes - 1) / frame_body_bytes;
+  std::vector<unsigned char> stream(total);
+  std::uint32_t seq = 0, round = 0;
+  std::int64_t wrong = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ++round;
+    for (std::uint32_t s = 0; s < slots; ++s) {
+      for (std::uint32_t l = 0; l < 32; ++l) {
+        const std::uint64_t head = payload;  // (no inline arguments)
+        std::memcpy(stream.data() + 8 * l, &head, 8);
+        unsigned char* p = stream.data() + cells_bytes + l * payload;
+        const async_header h{(s * 32 + l) * group, batch_field(per_lane, round)};  // (round: the tag)
+        std::memcpy(p, &h, sizeof h);
+        for (std::uint32_t k = 0; k < per_lane; ++k) {
+          const int ab[2] = {static_cast<int>(l), static_cast<int>(k + round)};
+          std::memcpy(p + 8 + 8 * k, ab, 8);
+        }
+      }
+      for (std::uint32_t f = 0; f < frames; ++f) {
+        frame_ref fr = ch.host.frame_for(s, seq + 1 + f);
+        const std::uint32_t at = f * frame_body_bytes, n = std::min(frame_body_bytes, total - at);
+        one_frame_request(fr, seq + 1 + f, static_cast<std::uint16_t>(bench_add2::op + 1), frame_no_reply,
+                          0xffffffffu, n, 8);
+        fr.header.flags = static_cast<std::uint16_t>(frame_no_reply | (f == 0 ? frame_first : 0) |
+                                                     (f + 1 == frames ? frame_last : 0));
+        fr.header.total_bytes = total;
+        std::memcpy(fr.body, stream.data() + at, n);
+      }
+      ch.doorbells[s] = seq + frames;
+    }
+    if (flushed)
+      for (std::uint32_t c = 0; c < cells; c += group) {
+        std::memset(&ch.host.futures[c], 0, sizeof(future_cell));  // (zeroed, as the device does)
+        __builtin_ia32_clflush(&ch.host.futures[c]);
+      }
+    state.ResumeTiming();
+    srv.poll_all();
+    state.PauseTiming();
+    seq += frames;
+    for (std::uint32_t s = 0; s < slots; s += 97)  // (a sample of the answers: lane 5's)
+      for (std::uint32_t k = 0; k < per_lane; ++k)
+        wrong += batch_status(batch_words(ch.host.futures[(s * 32 + 5) * group])[k]) != 5 + int(k + round) + 1;
+    state.ResumeTiming();
+  }
+  if (wrong) state.SkipWithError("wrong answers");
+  state.SetItemsProcessed(state.iterations() * slots * 32 * per_lane);
+  state.counters["us_per_request"] =
+      benchmark::Counter(double(state.iterations()) * slots, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_ServerServesBatches)
+    ->Args({8, 1})
+    ->Args({8, 0})
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
 // The host's formatting of one console record, as console_bench's line
 // ("line %u %u\n" / "line {} {}" with two unsigned ints): the per-lane cost
 // that bounds the console at full GPU. range(0): 0 printf, 1 print.

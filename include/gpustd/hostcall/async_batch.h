@@ -81,20 +81,29 @@ class async_batch {
     state_ = answered;  // (unless it goes in flight below)
     if (count_ == 0) return;
     const protocol::channel_view& ch = protocol::channel();
-    const std::uint32_t g = ch.futures ? hostcall_detail::take_group(ch) : hostcall_detail::no_future_cell;
+    const std::uint32_t g = ch.futures ? hostcall_detail::claim_group(ch) : hostcall_detail::no_future_cell;
     if (g == hostcall_detail::no_future_cell) {  // no arena, or no free group: each call made now
       call_each_now();
       return;
     }
     line_ = g * hostcall_detail::group_cells;
-    // The answer line, zeroed (not answered). Plain stores: the request's
-    // fence, before its doorbell, publishes them.
-    std::int64_t* line = protocol::batch_words(ch.futures[line_]);
-    for (unsigned k = 0; k < count_; ++k) line[k] = 0;
+    // The batch's tag (wire.h, "Batches"): the group's last one + 1. Where
+    // the line held something else, or the tags went round, it is zeroed
+    // first and the tags start again at 1. (Plain accesses: only the
+    // group's holder touches its state, and the request's fence, before its
+    // doorbell, publishes the stores to the line.)
+    protocol::future_group& gs = ch.future_groups[g];
+    tag_ = gs.batch_tag + 1;
+    if (tag_ == 1 || tag_ == protocol::batch_tag_limit) {
+      std::int64_t* line = protocol::batch_words(ch.futures[line_]);
+      for (unsigned k = 0; k < hostcall_detail::group_cells; ++k) line[k] = 0;
+      tag_ = 1;
+    }
+    gs.batch_tag = tag_;
     // The request's bytes, put together here: the batch's own members have
     // no address taken, so that the compiler may keep them in registers.
     alignas(8) unsigned char wire[head + N * stride];
-    const protocol::async_header h{line_, count_};
+    const protocol::async_header h{line_, protocol::batch_field(count_, tag_)};
     std::memcpy(wire, &h, sizeof h);
     std::memcpy(wire + head, args_, count_ * stride);
     protocol::lane_request rq;
@@ -121,7 +130,8 @@ class async_batch {
   // answers are read by get() or wait().)
   GPUSTD_INLINE bool ready() {
     send();
-    return state_ != in_flight || platform::load_relaxed_system(last_word(protocol::channel())) != 0;
+    return state_ != in_flight ||
+           protocol::batch_answered(platform::load_relaxed_system(answer_line(protocol::channel())[count_ - 1]), tag_);
   }
 
   // Sends the calls, and waits until every one is answered.
@@ -159,8 +169,8 @@ class async_batch {
     return count_++;
   }
 
-  GPUSTD_INLINE std::int64_t& last_word(const protocol::channel_view& ch) const {
-    return protocol::batch_words(ch.futures[line_])[count_ - 1];
+  GPUSTD_INLINE std::int64_t* answer_line(const protocol::channel_view& ch) const {
+    return protocol::batch_words(ch.futures[line_]);
   }
 
   // Each call as a blocking call of its own, now (no cell to answer in).
@@ -181,33 +191,42 @@ class async_batch {
 
   // Waits for the answers, reads them, and gives the cells back.
   //
-  // The host answers a lane's calls in order: once the last is answered,
-  // all are; after that word's acquire the lane reads its lines with plain
-  // loads (the host wrote them before it, and writes them no more). The
-  // lanes that wait together leave together, once all are answered (the
-  // host answers a request's lanes one after another): lanes that left
-  // one by one would go on apart, and send a request each.
+  // Each poll reads every answer word of the lane's line (relaxed, system
+  // scope: issued together, one round trip across PCIe); a word is its
+  // call's answer once it carries the batch's tag, so the poll that finds
+  // the last answer has all of them, with no second read. Results that
+  // travel as data are read after an acquire of the last answer word (the
+  // host writes each call's data before its answer, and answers a lane's
+  // calls in order). The lanes that wait together leave together, once all
+  // are answered (the host answers a request's lanes one after another):
+  // lanes that left one by one would go on apart, and send a request each.
   // (Tried: only the highest lane polling, the others reading after it:
   // wrong answers at full GPU, cause not found; and no faster.)
   GPUSTD_INLINE void collect() {
     if (state_ != in_flight) return;
     const protocol::channel_view& ch = protocol::channel();
     const std::uint32_t together = platform::active_mask();
-    std::int64_t& last = last_word(ch);
+    std::int64_t* const line = answer_line(ch);
+    std::int64_t w[N];
     for (unsigned spins = 0;; ++spins) {
-      const bool answered = platform::load_acquire_system(last) != 0;
-      if (platform::ballot(together, answered) == together) break;
+      bool all = true;
+      for (unsigned k = 0; k < N; ++k)
+        if (k < count_) {
+          w[k] = platform::load_relaxed_system(line[k]);
+          all &= protocol::batch_answered(w[k], tag_);
+        }
+      if (platform::ballot(together, all) == together) break;
       platform::short_sleep(spins < 64 ? 100 : 1000);
     }
-    std::int64_t w[hostcall_detail::group_cells];
-    read_line(protocol::batch_words(ch.futures[line_]), w);
     bool any_data = false;
-    for (unsigned k = 0; k < N; ++k) {
-      status_[k] = protocol::batch_status(w[k]);
-      any_data |= k < count_ && status_[k] == 0;
-    }
+    for (unsigned k = 0; k < N; ++k)
+      if (k < count_) {
+        status_[k] = protocol::batch_status(w[k]);
+        any_data |= status_[k] == 0;
+      }
     if constexpr (has_data) {
       if (any_data) {  // (the data line: the next cell)
+        platform::load_acquire_system(line[count_ - 1]);
         std::int64_t d[hostcall_detail::group_cells];
         read_line(protocol::batch_words(ch.futures[line_ + 1]), d);
         for (unsigned k = 0; k < N; ++k) data_[k] = static_cast<std::uint64_t>(d[k]);
@@ -228,6 +247,7 @@ class async_batch {
   std::int32_t status_[N] = {};                       // answers, once read
   std::uint64_t data_[has_data ? N : 1] = {};          // results that travel as data
   std::uint32_t line_ = 0;                            // the answer line's cell, while in flight
+  std::uint32_t tag_ = 0;                             // the batch's tag, while in flight
   unsigned char count_ = 0;
   unsigned char state_ = filling;
 };

@@ -50,15 +50,17 @@ GPUSTD_INLINE std::uint32_t& thread_group_word(const protocol::channel_view& ch)
   return platform::thread_word(ch.thread_future_group, ch.errno_slots, ch.future_groups);
 }
 
-// Takes a free group and resets its state; no_future_cell when none of the
-// bitmap words it looks at has one. (Waiting for a group could wait
-// forever: threads holding groups may be waiting for more themselves.) Each
-// thread starts at its own word and looks at a few: when more futures are
-// wanted than the arena holds, a scan of the whole bitmap per call would
-// cost more than the blocking call that replaces it.
+// Takes a free group; no_future_cell when none of the bitmap words it
+// looks at has one. (Waiting for a group could wait forever: threads
+// holding groups may be waiting for more themselves.) Each thread starts at
+// its own word and looks at a few: when more futures are wanted than the
+// arena holds, a scan of the whole bitmap per call would cost more than the
+// blocking call that replaces it.
 // (First, without looking: the thread's own group, the one its index
 // names, which it most often gave back last; one atomic, no load before.)
-GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
+// The group's state is as its last holder left it (async_batch reads its
+// batch_tag; take_group resets it).
+GPUSTD_INLINE std::uint32_t claim_group(const protocol::channel_view& ch) {
   const std::uint32_t words = ch.future_count / group_cells / 32;
   const std::uint32_t looks = words < 8 ? words : 8;
   const std::uint32_t index = platform::resident_warp_index() * 32 + platform::lane_id();
@@ -76,13 +78,8 @@ GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
       bit = ~seen & (seen + 1);  // the lowest free group of this word
     }
     // Acquire: the group's last holder's accesses happen before ours.
-    if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit)) {
-      const std::uint32_t g = w * 32 + platform::popcount(bit - 1);
-      protocol::future_group& gs = ch.future_groups[g];
-      for (std::uint32_t k = 0; k < group_cells; ++k) gs.seen[k] = protocol::seen_pending;
-      gs.retired = 0;
-      return g;
-    }
+    if (!(platform::fetch_or_acquire_device(ch.future_bits[w], bit) & bit))
+      return w * 32 + platform::popcount(bit - 1);
     if (!home) {  // taken meanwhile: the next word
       ++n;
       w = w + 1 == words ? 0 : w + 1;
@@ -90,6 +87,19 @@ GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
     home = false;
   }
   return no_future_cell;
+}
+
+// Takes a free group for futures (claim_group) and resets its state: no
+// answer seen, no future retired, and its first cell no longer a batch's
+// answer line (the futures' statuses and data will be written there).
+GPUSTD_INLINE std::uint32_t take_group(const protocol::channel_view& ch) {
+  const std::uint32_t g = claim_group(ch);
+  if (g == no_future_cell) return g;
+  protocol::future_group& gs = ch.future_groups[g];
+  for (std::uint32_t k = 0; k < group_cells; ++k) gs.seen[k] = protocol::seen_pending;
+  gs.retired = 0;
+  gs.batch_tag = 0;
+  return g;
 }
 
 // Release: our accesses to the group happen before its next holder's.

@@ -195,6 +195,7 @@ struct lane_site {
   lane_bytes bytes;
   protocol::future_cell* future = nullptr;  // an asynchronous call's cell
   std::int64_t* batch_word = nullptr;        // a batch's call: its word of the answer line
+  std::uint32_t batch_tag = 0;               // and the batch's tag, which the answer carries
   unsigned rank = 0;                         // the lane in the request (answers without a cell)
   int error = 0;                             // the request itself was malformed
 };
@@ -242,13 +243,16 @@ GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, st
     std::memcpy(&h, p, sizeof h);
     p += sizeof h;
     n -= sizeof h;
-    if (h.batch != 0) {  // (wire.h: an answer line and a data line, inside the arena)
-      if (!batch || h.batch > protocol::batch_max_calls || hs.future_count < 2 || h.future > hs.future_count - 2) {
+    if (h.batch != 0) {  // (wire.h: an answer line and a data line, inside the arena; a tag never 0)
+      const std::uint32_t calls = protocol::batch_call_count(h.batch), tag = protocol::batch_tag_of(h.batch);
+      if (!batch || calls == 0 || calls > protocol::batch_max_calls || tag == 0 || hs.future_count < 2 ||
+          h.future > hs.future_count - 2) {
         s.error = EPROTO;
         return s;
       }
-      *batch = h.batch;
+      *batch = calls;
       s.batch_word = protocol::batch_words(hs.futures[h.future]);
+      s.batch_tag = tag;
       s.bytes.stream = p;  // (the calls' bytes, which for_each_call divides)
       s.bytes.stream_size = n;
       return s;
@@ -284,6 +288,7 @@ GPUSTD_HOST_INLINE void for_each_call(const request& r, unsigned i, bool async, 
     lane_site c;
     c.rank = i;
     c.batch_word = line + k;
+    c.batch_tag = s.batch_tag;
     const std::size_t at = k * stride;
     point_at(c, p + (at < n ? at : n), at < n ? (n - at < fixed ? n - at : fixed) : 0, fixed);
     fn(c);
@@ -317,7 +322,8 @@ GPUSTD_HOST_INLINE void answer(request& r, const lane_site& s, std::int64_t stat
       n = 0;
     }
     if (n) std::memcpy(s.batch_word + protocol::future_group_cells, data, n);
-    std::atomic_ref<std::int64_t>(*s.batch_word).store(protocol::batch_answer(status), std::memory_order_release);
+    std::atomic_ref<std::int64_t>(*s.batch_word)
+        .store(protocol::batch_answer(s.batch_tag, status), std::memory_order_release);
     return;
   }
   if (s.future) {

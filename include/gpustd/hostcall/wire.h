@@ -60,16 +60,20 @@
 //
 // Batches (gpustd::async_batch, hostcall/async_batch.h): up to
 // batch_max_calls calls of one hostcall from a lane, in one asynchronous
-// request. The lane's bytes: an async_header whose `batch` is the number of
-// calls, naming the first cell of a group the lane holds; then each call's
-// fixed part at a stride of its length rounded up to 8 (plain parameters
-// only: no strings, no spans). The host runs a lane's calls in order and
-// answers call k in word k of that cell (the answer line): batch_answer of
-// its status; and a result that travels as data (at most 8 bytes) in word
-// k of the next cell (the data line), written before the status. The device
-// zeroes the answer line before it sends (0: not answered), so the host
-// writes each answer once, and one read of one line brings a lane all its
-// answers.
+// request. The lane's bytes: an async_header naming the first cell of a
+// group the lane holds, whose `batch` holds the number of calls and the
+// batch's tag (batch_field); then each call's fixed part at a stride of
+// its length rounded up to 8 (plain parameters only: no strings, no
+// spans). The host runs a lane's calls in order and answers call k in word
+// k of that cell (the answer line): batch_answer of the tag and its status,
+// written once; a result that travels as data (at most 8 bytes) goes in
+// word k of the next cell (the data line), written before. The tag tells
+// this batch's answers from what the line held before: it is never 0, and
+// differs from every tag still in the line (future_group::batch_tag: a
+// count per group, the line zeroed when it starts again), so that the
+// device need not clear the line before it sends, and reads all its
+// answers in the loads that find them there (each word says whether it
+// is answered), not in a second read after the one that saw the last.
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -108,14 +112,24 @@ inline constexpr std::int64_t status_value_limit = 0x7ffffffe;
 
 struct async_header {
   std::uint32_t future;  // index of the future's cell in the arena (a batch's answer line)
-  std::uint32_t batch;   // 0: one call; else a batch of that many calls
+  std::uint32_t batch;   // 0: one call; else a batch: batch_field(calls, tag)
 };
 
 inline constexpr std::uint32_t batch_max_calls = 8;
-// A batch's answer word: never 0 (not answered), whatever the status.
-inline constexpr std::int64_t batch_answered = std::int64_t(1) << 32;
-GPUSTD_HOST_DEVICE constexpr std::int64_t batch_answer(std::int64_t status) {
-  return batch_answered | static_cast<std::uint32_t>(status);
+// Tags count 1, 2, ... below batch_tag_limit, then start again at 1 (the
+// line zeroed first).
+inline constexpr std::uint32_t batch_tag_limit = 1u << 24;
+GPUSTD_HOST_DEVICE constexpr std::uint32_t batch_field(std::uint32_t calls, std::uint32_t tag) {
+  return calls | tag << 8;
+}
+GPUSTD_HOST_DEVICE constexpr std::uint32_t batch_call_count(std::uint32_t field) { return field & 0xffu; }
+GPUSTD_HOST_DEVICE constexpr std::uint32_t batch_tag_of(std::uint32_t field) { return field >> 8; }
+// A batch's answer word: the tag (never 0) above the status.
+GPUSTD_HOST_DEVICE constexpr std::int64_t batch_answer(std::uint32_t tag, std::int64_t status) {
+  return static_cast<std::int64_t>(std::uint64_t(tag) << 32 | static_cast<std::uint32_t>(status));
+}
+GPUSTD_HOST_DEVICE constexpr bool batch_answered(std::int64_t word, std::uint32_t tag) {
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(word) >> 32) == tag;
 }
 GPUSTD_HOST_DEVICE constexpr std::int32_t batch_status(std::int64_t word) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(word));
@@ -170,6 +184,10 @@ inline constexpr std::int32_t seen_pending = INT32_MIN;
 struct alignas(64) future_group {
   std::int32_t seen[future_group_cells];  // answers already read from the arena; seen_pending: not yet
   std::uint8_t retired;                   // a bit per cell whose future is finished with (got or dropped)
+  // The tag of the last batch whose answers went to the group's first cell
+  // (its answer line); 0: the cell was last used otherwise, or never (a
+  // batch zeroes the line first).
+  std::uint32_t batch_tag;
 };
 static_assert(sizeof(future_group) == 64);
 static_assert(status_value_limit < INT32_MAX);
