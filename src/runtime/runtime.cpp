@@ -194,7 +194,7 @@ runtime::runtime(const runtime_options& options) {
                               "); its futures get ENOSYS");
           const auto hs = services();
           for (unsigned i = 0; i < r.lanes(); ++i)
-            hostcall_detail::for_each_call(r, i, true, 0, hs, [&](const hostcall_detail::lane_site& s) {
+            hostcall_detail::for_each_call<true>(r, i, true, 0, hs, [&](const hostcall_detail::lane_site& s) {
               if (s.future || s.batch_word) hostcall_detail::answer(r, s, -ENOSYS, nullptr, 0);
             });
         },

@@ -191,30 +191,39 @@ class async_batch {
 
   // Waits for the answers, reads them, and gives the cells back.
   //
-  // Each poll reads every answer word of the lane's line (relaxed, system
-  // scope: issued together, one round trip across PCIe); a word is its
-  // call's answer once it carries the batch's tag, so the poll that finds
-  // the last answer has all of them, with no second read. Results that
+  // A word of the line is its call's answer once it carries the batch's
+  // tag. Most polls read the lane's answer words with weak loads that no
+  // cache serves (load_refetched_pair), all issued together: one round trip
+  // across PCIe, and the poll that finds the last answer has all of them.
+  // Every eighth poll is an acquire of the last answer word instead (the
+  // host answers a lane's calls in order, each once), then the line: the
+  // one that, by the memory model, sees the answers in time. Results that
   // travel as data are read after an acquire of the last answer word (the
-  // host writes each call's data before its answer, and answers a lane's
-  // calls in order). The lanes that wait together leave together, once all
-  // are answered (the host answers a request's lanes one after another):
-  // lanes that left one by one would go on apart, and send a request each.
-  // (Tried: only the highest lane polling, the others reading after it:
-  // wrong answers at full GPU, cause not found; and no faster.)
+  // host writes each call's data before its answer). The lanes that wait
+  // together leave together, once all are answered (the host answers a
+  // request's lanes one after another): lanes that left one by one would
+  // go on apart, and send a request each.
+  // (Tried: polls of strong loads of the whole line: each load more in a
+  // poll added a round trip, 10.6-17 us for the first get where an acquire
+  // of the last word and a read of the line took 6.1-6.3; and only the
+  // highest lane polling, the others reading after it: wrong answers at
+  // full GPU, cause not found; and no faster.)
   GPUSTD_INLINE void collect() {
     if (state_ != in_flight) return;
     const protocol::channel_view& ch = protocol::channel();
     const std::uint32_t together = platform::active_mask();
     std::int64_t* const line = answer_line(ch);
-    std::int64_t w[N];
+    std::int64_t w[hostcall_detail::group_cells];
     for (unsigned spins = 0;; ++spins) {
+      if (spins % 8 == 7) {
+        if (protocol::batch_answered(platform::load_acquire_system(line[count_ - 1]), tag_)) read_line(line, w);
+      } else {
+        for (unsigned k = 0; k < N; k += 2)  // (in pairs: half the loads)
+          if (k < count_) platform::load_refetched_pair(line + k, w[k], w[k + 1]);
+      }
       bool all = true;
       for (unsigned k = 0; k < N; ++k)
-        if (k < count_) {
-          w[k] = platform::load_relaxed_system(line[k]);
-          all &= protocol::batch_answered(w[k], tag_);
-        }
+        if (k < count_) all &= protocol::batch_answered(w[k], tag_);
       if (platform::ballot(together, all) == together) break;
       platform::short_sleep(spins < 64 ? 100 : 1000);
     }
