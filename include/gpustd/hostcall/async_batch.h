@@ -192,41 +192,33 @@ class async_batch {
   // Waits for the answers, reads them, and gives the cells back.
   //
   // A word of the line is its call's answer once it carries the batch's
-  // tag. Most polls read the lane's answer words with weak loads that no
-  // cache serves (load_refetched_pair), all issued together: one round trip
-  // across PCIe, and the poll that finds the last answer has all of them.
-  // Every eighth poll is an acquire of the last answer word instead (the
-  // host answers a lane's calls in order, each once), then the line: the
-  // one that, by the memory model, sees the answers in time. Results that
-  // travel as data are read after an acquire of the last answer word (the
-  // host writes each call's data before its answer). The lanes that wait
-  // together leave together, once all are answered (the host answers a
-  // request's lanes one after another): lanes that left one by one would
-  // go on apart, and send a request each.
-  // (Tried: polls of strong loads of the whole line: each load more in a
-  // poll added a round trip, 10.6-17 us for the first get where an acquire
-  // of the last word and a read of the line took 6.1-6.3; and only the
-  // highest lane polling, the others reading after it: wrong answers at
-  // full GPU, cause not found; and no faster.)
+  // tag; the host answers a lane's calls in order, each once. So each lane
+  // polls only its last answer word (acquire, system scope), and once that
+  // is answered reads the line with plain loads (after the acquire, they
+  // see what the host wrote before it). The lanes that wait together leave
+  // together, once all are answered (the host answers a request's lanes one
+  // after another): lanes that left one by one would go on apart, and send
+  // a request each.
+  // (Tried, hostcall_bench, one warp, batch x8 against blocking calls:
+  // polls that read the whole line, so that the poll that finds the last
+  // answer has them all: strong loads, 1.75x with 8 a poll and 2.7-2.9x in
+  // pairs; weak refetched loads (ld.global.cv) in pairs, 2.7-2.9x; this
+  // 3.3-3.8x. Each request a poll adds to the link costs more than the
+  // round trip it saves. And only the highest lane polling, the others
+  // reading after it: wrong answers at full GPU, cause not found, and no
+  // faster.)
   GPUSTD_INLINE void collect() {
     if (state_ != in_flight) return;
     const protocol::channel_view& ch = protocol::channel();
     const std::uint32_t together = platform::active_mask();
     std::int64_t* const line = answer_line(ch);
-    std::int64_t w[hostcall_detail::group_cells];
     for (unsigned spins = 0;; ++spins) {
-      if (spins % 8 == 7) {
-        if (protocol::batch_answered(platform::load_acquire_system(line[count_ - 1]), tag_)) read_line(line, w);
-      } else {
-        for (unsigned k = 0; k < N; k += 2)  // (in pairs: half the loads)
-          if (k < count_) platform::load_refetched_pair(line + k, w[k], w[k + 1]);
-      }
-      bool all = true;
-      for (unsigned k = 0; k < N; ++k)
-        if (k < count_) all &= protocol::batch_answered(w[k], tag_);
-      if (platform::ballot(together, all) == together) break;
+      const bool answered = protocol::batch_answered(platform::load_acquire_system(line[count_ - 1]), tag_);
+      if (platform::ballot(together, answered) == together) break;
       platform::short_sleep(spins < 64 ? 100 : 1000);
     }
+    std::int64_t w[hostcall_detail::group_cells];
+    read_line(line, w);
     bool any_data = false;
     for (unsigned k = 0; k < N; ++k)
       if (k < count_) {
@@ -234,8 +226,7 @@ class async_batch {
         any_data |= status_[k] == 0;
       }
     if constexpr (has_data) {
-      if (any_data) {  // (the data line: the next cell)
-        platform::load_acquire_system(line[count_ - 1]);
+      if (any_data) {  // (the data line: the next cell, written before the answers)
         std::int64_t d[hostcall_detail::group_cells];
         read_line(protocol::batch_words(ch.futures[line_ + 1]), d);
         for (unsigned k = 0; k < N; ++k) data_[k] = static_cast<std::uint64_t>(d[k]);

@@ -71,9 +71,12 @@
 // this batch's answers from what the line held before: it is never 0, and
 // differs from every tag still in the line (future_group::batch_tag: a
 // count per group, the line zeroed when it starts again), so that the
-// device need not clear the line before it sends, and reads all its
-// answers in the loads that find them there (each word says whether it
-// is answered), not in a second read after the one that saw the last.
+// device need not clear the line before it sends: the line stays in the
+// host's cache, where the host's answers find it, rather than being
+// written across PCIe before each batch (and then missed by each answer's
+// store). The host writes a lane's answers together, after all its calls
+// have run: the device polls the line meanwhile, and each of its reads
+// takes the line from the host's cache.
 #pragma once
 #include <cstdint>
 #include <type_traits>

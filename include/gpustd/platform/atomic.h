@@ -2,9 +2,6 @@
 //
 //   load_acquire_system / store_release_system / load_relaxed_system:
 //       words in pinned host memory that device and host threads share;
-//   load_refetched_pair: two neighbouring words of host memory in one weak
-//       load that no cache serves (CUDA: ld.global.cv), for words that say
-//       themselves whether they are fresh;
 //   fence_system:       a sequentially consistent fence at system scope;
 //   fence_release_system: a release fence at system scope (CUDA:
 //       fence.acq_rel.sys): with the relaxed stores after it, each one a

@@ -13,10 +13,6 @@ template <class T>
 inline void store_release_system(T& x, T v) { std::atomic_ref<T>(x).store(v, std::memory_order_release); }
 template <class T>
 inline T load_relaxed_system(T& x) { return std::atomic_ref<T>(x).load(std::memory_order_relaxed); }
-inline void load_refetched_pair(const std::int64_t* p, std::int64_t& a, std::int64_t& b) {
-  a = std::atomic_ref<std::int64_t>(*const_cast<std::int64_t*>(p)).load(std::memory_order_relaxed);
-  b = std::atomic_ref<std::int64_t>(*const_cast<std::int64_t*>(p + 1)).load(std::memory_order_relaxed);
-}
 inline void fence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline void fence_release_system() { std::atomic_thread_fence(std::memory_order_release); }
 

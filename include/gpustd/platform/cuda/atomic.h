@@ -21,18 +21,6 @@ GPUSTD_INLINE void store_release_system(T& x, T v) { system_ref<T>(x).store(v, c
 // A relaxed system-scope load: never served from a stale L1 line.
 template <class T>
 GPUSTD_INLINE T load_relaxed_system(T& x) { return system_ref<T>(x).load(cuda::memory_order_relaxed); }
-// Two neighbouring 8-byte words (16-byte aligned, global memory) in one
-// weak load that no cache serves from a copy (ld.global.cv: fetched again
-// each time). Weak, so not ordered with anything, and the pair not read as
-// one (each word is, being aligned); but weak loads of host memory go
-// across PCIe together where strong ones from a thread went one after
-// another (hostcall_bench: each more strong load in a poll added a round
-// trip). For words that tell by themselves whether they are the ones
-// awaited (a batch's tagged answers), polled with a strong load now and
-// then all the same (.cv is, formally, a hint).
-GPUSTD_INLINE void load_refetched_pair(const std::int64_t* p, std::int64_t& a, std::int64_t& b) {
-  asm volatile("ld.global.cv.v2.s64 {%0, %1}, [%2];" : "=l"(a), "=l"(b) : "l"(p) : "memory");
-}
 GPUSTD_INLINE void fence_system() { cuda::atomic_thread_fence(cuda::memory_order_seq_cst, cuda::thread_scope_system); }
 GPUSTD_INLINE void fence_release_system() {
   cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_system);
