@@ -7,8 +7,9 @@
 // 1,024-thread launches failed with "too many resources requested".
 #include <cstdint>
 
-#include "gpustd/device/null_call.h"
-#include "gpustd/protocol/client.h"
+#include "gpustd/gpustd.h"
+
+GPUSTD_HOSTCALL(budget_add2, int(int a, int b));
 
 namespace gpustd::registers {
 
@@ -44,6 +45,26 @@ __global__ void calls_and_sends(int* bad, unsigned calls) {
   int n = 0;
   for (unsigned i = 0; i < calls; ++i) n += (i % 3 ? null_send() : null_call()) != 0;
   bad[blockIdx.x * blockDim.x + threadIdx.x] = n;
+}
+
+// Console lines (fire-and-forget records, sealed when small) and formatted
+// output, as users print.
+__global__ void print_lines(unsigned n) {
+  for (unsigned i = 0; i < n; ++i) {
+    gpustd::println("line {} {}", threadIdx.x, i);
+    gpustd::printf("line %u %u\n", threadIdx.x, i);
+  }
+}
+
+// A batch of typed asynchronous calls (two frames a warp, sealed).
+__global__ void batches(int* out, unsigned rounds) {
+  int sum = 0;
+  for (unsigned r = 0; r < rounds; ++r) {
+    gpustd::async_batch<budget_add2> b;
+    for (int k = 0; k < 8; ++k) b.add(static_cast<int>(threadIdx.x), k);
+    for (unsigned k = 0; k < 8; ++k) sum += b.get(k).value_or(-1);
+  }
+  out[blockIdx.x * blockDim.x + threadIdx.x] = sum;
 }
 
 }  // namespace gpustd::registers
