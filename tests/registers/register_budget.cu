@@ -47,8 +47,8 @@ __global__ void calls_and_sends(int* bad, unsigned calls) {
   bad[blockIdx.x * blockDim.x + threadIdx.x] = n;
 }
 
-// Console lines (fire-and-forget records, sealed when small) and formatted
-// output, as users print.
+// Console lines and formatted output (fire-and-forget records with a
+// payload), as users print.
 __global__ void print_lines(unsigned n) {
   for (unsigned i = 0; i < n; ++i) {
     gpustd::println("line {} {}", threadIdx.x, i);
@@ -56,7 +56,7 @@ __global__ void print_lines(unsigned n) {
   }
 }
 
-// A batch of typed asynchronous calls (two frames a warp, sealed).
+// A batch of typed asynchronous calls (two frames a warp).
 __global__ void batches(int* out, unsigned rounds) {
   int sum = 0;
   for (unsigned r = 0; r < rounds; ++r) {
