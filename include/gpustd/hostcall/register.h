@@ -275,11 +275,12 @@ GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, st
 // With `at_once` (fn answers each call before it returns), a batch's
 // answers are gathered here and written into the lane's lines together
 // once all its calls have run: its data words, then its answer words in
-// order. The device reads these lines while it waits; a line written a
-// word at a time between calls is taken from the host's cache by those
-// reads between the words, and each word's store misses again
-// (hostcall_bench, one warp: a batch's answers took 16-17 us instead of
-// 5.5-6.3 where each poll read the whole line).
+// order. The device polls the answer line while it waits, and each poll
+// takes the line from the host's cache; a line written a word at a time
+// between calls can be taken between the words, and each word's store
+// then misses again. (On the GPU this was measured only together with a
+// change of the device's polling: docs/benchmarks.md, twenty-third
+// session.)
 template <bool at_once = false, class Fn>
 GPUSTD_HOST_INLINE void for_each_call(const request& r, unsigned i, bool async, std::size_t fixed,
                                       const host_services& hs, Fn&& fn) {
