@@ -296,8 +296,14 @@ GPUSTD_HOST_INLINE void for_each_call(const request& r, unsigned i, bool async, 
   std::int64_t* const line = s.batch_word;
   // (at_once: the answer words, then the data words, as in the arena)
   std::int64_t gathered[2 * protocol::future_group_cells];
-  if constexpr (at_once)  // (every call is answered by fn; EIO were one not)
-    for (std::uint32_t k = 0; k < batch; ++k) gathered[k] = protocol::batch_answer(s.batch_tag, -EIO);
+  // (Every call is answered by fn; EIO were one not. The data words
+  // zeroed: a void result, or one shorter than 8 bytes, writes less or
+  // none, and no byte of the host's stack is to reach the arena.)
+  if constexpr (at_once)
+    for (std::uint32_t k = 0; k < batch; ++k) {
+      gathered[k] = protocol::batch_answer(s.batch_tag, -EIO);
+      gathered[protocol::future_group_cells + k] = 0;
+    }
   for (std::uint32_t k = 0; k < batch; ++k) {
     lane_site c;
     c.rank = i;
