@@ -405,16 +405,20 @@ BENCHMARK(BM_ServerServesQueuedCalls)->Args({0, 8})->Args({1, 8})->Args({0, 1})-
 // range(1) = 1 the answer lines are first flushed from the caches, as the
 // device's writes to them leave them (a batch sent to a line the device
 // zeroed); with 0 they are where the host's last answers left them.
+// With range(2) = 1 the batches are answered in the lanes' own lines
+// instead (wire.h, "A batch's lines": a warp's answers to one call in one
+// stretch of 256 bytes), as a thread's first batch in flight is.
 // This is the host's share of a batch's round trip, which
 // hostcall_bench's batch anatomy measures whole ("first get").
 void BM_ServerServesBatches(benchmark::State& state) {
   using namespace gpustd::protocol;
   const std::uint32_t slots = 1024, frames_per_slot = 8, per_lane = static_cast<std::uint32_t>(state.range(0));
-  const bool flushed = state.range(1) != 0;
+  const bool flushed = state.range(1) != 0, lanes = state.range(2) != 0;
   const std::uint32_t group = future_group_cells, cells = slots * 32 * group;
-  gpustd::detail::plain_channel ch(slots, frames_per_slot, 1u << 20, cells);
+  gpustd::detail::plain_channel ch(slots, frames_per_slot, 1u << 20, lanes ? 0 : cells, lanes ? slots * 32 : 0);
   gpustd::detail::handler_table table;
-  const gpustd::hostcall_detail::host_services hs{nullptr, ch.host.futures, ch.host.future_count};
+  const gpustd::hostcall_detail::host_services hs{nullptr, ch.host.futures, ch.host.future_count, ch.host.batch_lanes,
+                                                  ch.host.batch_lane_count};
   table.set(static_cast<std::uint16_t>(bench_add2::op + 1),
             gpustd::hostcall_detail::make_handler<bench_add2>(hs, [](int a, int b) { return a + b; }),
             gpustd::handler_kind::polling);
@@ -434,7 +438,8 @@ void BM_ServerServesBatches(benchmark::State& state) {
         const std::uint64_t head = payload;  // (no inline arguments)
         std::memcpy(stream.data() + 8 * l, &head, 8);
         unsigned char* p = stream.data() + cells_bytes + l * payload;
-        const async_header h{(s * 32 + l) * group, batch_field(per_lane, round)};  // (round: the tag)
+        const async_header h{lanes ? batch_lane_flag | (s * 32 + l) : (s * 32 + l) * group,
+                             batch_field(per_lane, round)};  // (round: the tag)
         std::memcpy(p, &h, sizeof h);
         for (std::uint32_t k = 0; k < per_lane; ++k) {
           const int ab[2] = {static_cast<int>(l), static_cast<int>(k + round)};
@@ -453,7 +458,10 @@ void BM_ServerServesBatches(benchmark::State& state) {
       }
       ch.doorbells[s] = seq + frames;
     }
-    if (flushed)
+    if (flushed && lanes)
+      for (std::size_t w = 0; w < std::size_t(slots) * batch_lane_words; w += 8)  // (both lines of each lane)
+        __builtin_ia32_clflush(&ch.host.batch_lanes[w]);
+    else if (flushed)
       for (std::uint32_t c = 0; c < cells; c += group) {
         std::memset(&ch.host.futures[c], 0, sizeof(future_cell));  // (zeroed, as the device does)
         __builtin_ia32_clflush(&ch.host.futures[c]);
@@ -464,7 +472,8 @@ void BM_ServerServesBatches(benchmark::State& state) {
     seq += frames;
     for (std::uint32_t s = 0; s < slots; s += 97)  // (a sample of the answers: lane 5's)
       for (std::uint32_t k = 0; k < per_lane; ++k)
-        wrong += batch_status(batch_words(ch.host.futures[(s * 32 + 5) * group])[k]) != 5 + int(k + round) + 1;
+        wrong += batch_status(lanes ? ch.host.batch_lanes[batch_lane_answer(s * 32 + 5, k)]
+                                    : batch_words(ch.host.futures[(s * 32 + 5) * group])[k]) != 5 + int(k + round) + 1;
     state.ResumeTiming();
   }
   if (wrong) state.SkipWithError("wrong answers");
@@ -473,10 +482,14 @@ void BM_ServerServesBatches(benchmark::State& state) {
       benchmark::Counter(double(state.iterations()) * slots, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_ServerServesBatches)
-    ->Args({8, 1})
-    ->Args({8, 0})
-    ->Args({1, 1})
-    ->Args({1, 0})
+    ->Args({8, 1, 0})
+    ->Args({8, 0, 0})
+    ->Args({1, 1, 0})
+    ->Args({1, 0, 0})
+    ->Args({8, 1, 1})
+    ->Args({8, 0, 1})
+    ->Args({1, 1, 1})
+    ->Args({1, 0, 1})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

@@ -27,6 +27,34 @@ constexpr auto convergence_grace = std::chrono::milliseconds(2);
   std::fprintf(stderr, "gpustd cpu backend: %s\n", what.c_str());
   std::abort();
 }
+
+// The resident warps' indices (lane_context::resident_warp): taken for a
+// wave of blocks, given back once it has finished.
+class resident_warps {
+ public:
+  std::uint32_t take() {
+    std::lock_guard lk(m_);
+    for (std::uint32_t i = 0; i < resident_warp_capacity; ++i)
+      if (!taken_[i]) {
+        taken_[i] = true;
+        return i;
+      }
+    return no_resident_warp;
+  }
+  void give_back(std::uint32_t i) {
+    if (i == no_resident_warp) return;
+    std::lock_guard lk(m_);
+    taken_[i] = false;
+  }
+
+ private:
+  std::mutex m_;
+  bool taken_[resident_warp_capacity] = {};
+};
+resident_warps& resident() {
+  static resident_warps r;
+  return r;
+}
 }  // namespace
 
 // One emulated warp. All fields are guarded by `m`. Each lane sleeps on its
@@ -251,6 +279,8 @@ void run_grid(const grid_shape& g, const std::function<void()>& body, const laun
     std::vector<lane_start> starts(static_cast<std::size_t>(nblocks) * threads);
     std::vector<pthread_t> tids;
     tids.reserve(starts.size());
+    std::vector<std::uint32_t> resident_of(static_cast<std::size_t>(nblocks) * warps_per_block);
+    for (auto& r : resident_of) r = resident().take();
     for (unsigned bi = 0; bi < nblocks; ++bi) {
       const unsigned long long b = first + bi;
       auto bs = std::make_unique<block_state>();
@@ -269,6 +299,7 @@ void run_grid(const grid_shape& g, const std::function<void()>& body, const laun
         s.ctx.block_index = static_cast<std::uint32_t>(b);
         s.ctx.warp_in_block = t / 32;
         s.ctx.global_warp = static_cast<std::uint32_t>(b * warps_per_block + t / 32);
+        s.ctx.resident_warp = resident_of[static_cast<std::size_t>(bi) * warps_per_block + t / 32];
         s.thread_idx = {t % g.bx, (t / g.bx) % g.by, t / (g.bx * g.by)};
         s.block_idx = {static_cast<unsigned>(b % g.gx), static_cast<unsigned>((b / g.gx) % g.gy),
                        static_cast<unsigned>(b / (1ull * g.gx * g.gy))};
@@ -288,6 +319,7 @@ void run_grid(const grid_shape& g, const std::function<void()>& body, const laun
       tids.push_back(tid);
     }
     for (pthread_t t : tids) pthread_join(t, nullptr);
+    for (std::uint32_t r : resident_of) resident().give_back(r);
   }
   pthread_attr_destroy(&attr);
   if (error) std::rethrow_exception(error);

@@ -27,6 +27,8 @@ struct channel_host {
   std::uint32_t max_request_bytes = 0;
   protocol::future_cell* futures = nullptr;  // the future arena (hostcall/wire.h)
   std::uint32_t future_count = 0;
+  std::int64_t* batch_lanes = nullptr;  // batches' own lines (hostcall/wire.h)
+  std::uint32_t batch_lane_count = 0;
 
   // The index of the slot's ring of frames_per_slot frames (a power of
   // two), and of the one that carries sequence number `seq`.
@@ -70,10 +72,13 @@ struct plain_channel {
   std::unique_ptr<protocol::future_cell[]> futures;
   std::unique_ptr<std::uint32_t[]> future_bits;
   std::unique_ptr<protocol::future_group[]> future_groups;
+  std::unique_ptr<std::int64_t[]> batch_lanes;
+  std::unique_ptr<std::uint32_t[]> batch_lane_state;
   channel_host host;
   protocol::channel_view view;
+  // batch_lane_count: rounded up to a multiple of 32.
   plain_channel(std::uint32_t slot_count, std::uint32_t frames_per_slot, std::uint32_t max_request_bytes,
-                std::uint32_t future_count = 0);
+                std::uint32_t future_count = 0, std::uint32_t batch_lane_count = 0);
 };
 
 }  // namespace gpustd::detail

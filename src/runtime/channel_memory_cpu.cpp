@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "channel_memory.h"
+#include "gpustd/platform/cpu/emulator.h"
 #include "gpustd/protocol/channel_symbol.h"
 
 namespace gpustd::protocol {
@@ -16,7 +17,8 @@ namespace {
 class cpu_channel_memory final : public channel_memory {
  public:
   explicit cpu_channel_memory(const runtime_options& o)
-      : plain_(o.slots, o.frames_per_slot, o.max_request_bytes, o.future_slots) {}
+      : plain_(o.slots, o.frames_per_slot, o.max_request_bytes, o.future_slots,
+               o.batch_lanes ? cpu::resident_warp_capacity * 32 : 0) {}
   const channel_host& host() const noexcept override { return plain_.host; }
   // Launches on the CPU backend return when their grid is done, so kernels
   // never run while this changes.

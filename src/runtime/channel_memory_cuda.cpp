@@ -138,6 +138,22 @@ class cuda_channel_memory final : public channel_memory {
       check(cudaMalloc(&thread_groups_, errno_slots_ * sizeof(std::uint32_t)), "cudaMalloc of the threads' groups");
       check(cudaMemset(thread_groups_, 0, errno_slots_ * sizeof(std::uint32_t)), "cudaMemset of the threads' groups");
     }
+    // Batches' own lines (hostcall/wire.h): words in pinned mapped memory,
+    // a state word per lane in device memory.
+    std::int64_t* batch_lanes_host = nullptr;
+    if (o.batch_lanes) {
+      batch_lane_count_ = errno_slots_;  // (a multiple of 32)
+      batch_lanes_block_ = std::make_unique<pinned_block>(
+          std::size_t(batch_lane_count_ / 32) * protocol::batch_lane_words * sizeof(std::int64_t), o.channel_huge_pages,
+          "the batches' lines");
+      batch_lanes_host = static_cast<std::int64_t*>(batch_lanes_block_->host());
+      check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&batch_lanes_dev_), batch_lanes_host, 0),
+            "cudaHostGetDevicePointer of the batches' lines");
+      check(cudaMalloc(&batch_lane_state_, batch_lane_count_ * sizeof(std::uint32_t)),
+            "cudaMalloc of the batches' lane states");
+      check(cudaMemset(batch_lane_state_, 0, batch_lane_count_ * sizeof(std::uint32_t)),
+            "cudaMemset of the batches' lane states");
+    }
     auto* const host_bytes = static_cast<char*>(host_base);
     auto* const dev_bytes = static_cast<char*>(dev_base);
     host_ = {reinterpret_cast<protocol::frame_header*>(host_bytes),
@@ -151,6 +167,11 @@ class cuda_channel_memory final : public channel_memory {
              futures_dev_, future_bits_, future_count_};
     view_.future_groups = future_groups_;
     view_.thread_future_group = thread_groups_;
+    host_.batch_lanes = batch_lanes_host;
+    host_.batch_lane_count = batch_lane_count_;
+    view_.batch_lanes = batch_lanes_dev_;
+    view_.batch_lane_count = batch_lane_count_;
+    view_.batch_lane_state = batch_lane_state_;
   }
   ~cuda_channel_memory() override {
     retract();
@@ -159,6 +180,7 @@ class cuda_channel_memory final : public channel_memory {
     cudaFree(future_bits_);
     cudaFree(future_groups_);
     cudaFree(thread_groups_);
+    cudaFree(batch_lane_state_);
   }
   const channel_host& host() const noexcept override { return host_; }
 
@@ -189,7 +211,7 @@ class cuda_channel_memory final : public channel_memory {
   static void write_symbol(const void* sym, const protocol::channel_view& v) {
     check(cudaMemcpyToSymbol(sym, &v, sizeof v), "cudaMemcpyToSymbol of the channel view");
   }
-  std::unique_ptr<pinned_block> channel_block_, futures_block_;  // the host memory (the pointers: host_)
+  std::unique_ptr<pinned_block> channel_block_, futures_block_, batch_lanes_block_;  // the host memory (host_)
   protocol::slot_state* slots_ = nullptr;
   std::int32_t* errno_table_ = nullptr;
   std::uint32_t errno_slots_ = 0;
@@ -198,6 +220,9 @@ class cuda_channel_memory final : public channel_memory {
   protocol::future_group* future_groups_ = nullptr;
   std::uint32_t* thread_groups_ = nullptr;
   std::uint32_t future_count_ = 0;
+  std::int64_t* batch_lanes_dev_ = nullptr;
+  std::uint32_t* batch_lane_state_ = nullptr;
+  std::uint32_t batch_lane_count_ = 0;
   channel_host host_;
   protocol::channel_view view_;
 };

@@ -266,7 +266,7 @@ void runtime::claim_hostcall(std::uint16_t op, const char* name) {
 
 hostcall_detail::host_services runtime::services() {
   const auto& h = impl_->memory->host();
-  return {this, h.futures, h.future_count};
+  return {this, h.futures, h.future_count, h.batch_lanes, h.batch_lane_count};
 }
 
 runtime_stats runtime::stats() const { return impl_->srv.stats(); }

@@ -8,7 +8,10 @@
 //
 // The calls wait in the thread's own memory until sent; they go to the host
 // in one request (one for all the lanes of a warp that send together), and
-// their answers come back in one 64-byte line of host memory, read at once.
+// their answers come back in host memory, read at once: a thread's first
+// batch in flight in answer words of its own, laid out so that a warp's
+// reads of them are whole lines; another batch of the thread's in flight
+// at the same time in a group of the future arena (wire.h, "Batches").
 // Against as many async_call futures: the same calls in flight, without a
 // round trip to device memory per call for the thread's queue, and one
 // read of host memory for all the answers rather than one a call.
@@ -81,25 +84,38 @@ class async_batch {
     state_ = answered;  // (unless it goes in flight below)
     if (count_ == 0) return;
     const protocol::channel_view& ch = protocol::channel();
-    const std::uint32_t g = ch.futures ? hostcall_detail::claim_group(ch) : hostcall_detail::no_future_cell;
-    if (g == hostcall_detail::no_future_cell) {  // no arena, or no free group: each call made now
-      call_each_now();
-      return;
-    }
-    line_ = g * hostcall_detail::group_cells;
-    // The batch's tag (wire.h, "Batches"): the group's last one + 1. Where
-    // the line held something else, or the tags went round, it is zeroed
+    // Where the answers go, and the batch's tag (wire.h, "Batches"): the
+    // last one + 1 of the lane's own lines or of the group's, and where the
+    // words held something else, or the tags went round, they are zeroed
     // first and the tags start again at 1. (Plain accesses: only the
-    // group's holder touches its state, and the request's fence, before its
-    // doorbell, publishes the stores to the line.)
-    protocol::future_group& gs = ch.future_groups[g];
-    tag_ = gs.batch_tag + 1;
-    if (tag_ == 1 || tag_ == protocol::batch_tag_limit) {
-      std::int64_t* line = protocol::batch_words(ch.futures[line_]);
-      for (unsigned k = 0; k < hostcall_detail::group_cells; ++k) line[k] = 0;
-      tag_ = 1;
+    // thread touches its lane's state, only the group's holder the group's;
+    // the request's fence, before its doorbell, publishes the zeroing.)
+    const std::uint32_t lane = platform::resident_lane_index(ch.batch_lane_count);
+    const std::uint32_t prior =
+        lane == platform::none_resident ? protocol::batch_lane_busy : ch.batch_lane_state[lane];
+    if (!(prior & protocol::batch_lane_busy)) {  // the lane's own lines: no group to take
+      line_ = protocol::batch_lane_flag | lane;
+      tag_ = prior + 1;
+      if (tag_ == protocol::batch_tag_limit) {  // (they start at 0: no zeroing at the first tag)
+        for (unsigned k = 0; k < protocol::batch_max_calls; ++k) answer_word(ch, k) = 0;
+        tag_ = 1;
+      }
+      ch.batch_lane_state[lane] = tag_ | protocol::batch_lane_busy;
+    } else {
+      const std::uint32_t g = ch.futures ? hostcall_detail::claim_group(ch) : hostcall_detail::no_future_cell;
+      if (g == hostcall_detail::no_future_cell) {  // no arena, or no free group: each call made now
+        call_each_now();
+        return;
+      }
+      line_ = g * hostcall_detail::group_cells;
+      protocol::future_group& gs = ch.future_groups[g];
+      tag_ = gs.batch_tag + 1;
+      if (tag_ == 1 || tag_ == protocol::batch_tag_limit) {
+        for (unsigned k = 0; k < hostcall_detail::group_cells; ++k) answer_word(ch, k) = 0;
+        tag_ = 1;
+      }
+      gs.batch_tag = tag_;
     }
-    gs.batch_tag = tag_;
     // The request's bytes, put together here: the batch's own members have
     // no address taken, so that the compiler may keep them in registers.
     alignas(8) unsigned char wire[head + N * stride];
@@ -120,7 +136,7 @@ class async_batch {
     const std::int64_t st = protocol::hostcall(rq);
     if (st < 0) {  // it never reached the host
       for (unsigned k = 0; k < count_; ++k) status_[k] = static_cast<std::int32_t>(st);
-      hostcall_detail::give_back_group(ch, g);
+      give_back(ch);
       return;
     }
     state_ = in_flight;
@@ -131,7 +147,7 @@ class async_batch {
   GPUSTD_INLINE bool ready() {
     send();
     return state_ != in_flight ||
-           protocol::batch_answered(platform::load_relaxed_system(answer_line(protocol::channel())[count_ - 1]), tag_);
+           protocol::batch_answered(platform::load_relaxed_system(answer_word(protocol::channel(), count_ - 1)), tag_);
   }
 
   // Sends the calls, and waits until every one is answered.
@@ -169,8 +185,20 @@ class async_batch {
     return count_++;
   }
 
-  GPUSTD_INLINE std::int64_t* answer_line(const protocol::channel_view& ch) const {
-    return protocol::batch_words(ch.futures[line_]);
+  GPUSTD_INLINE bool in_lane() const { return (line_ & protocol::batch_lane_flag) != 0; }
+  // Call k's answer word, and its data word (wire.h).
+  GPUSTD_INLINE std::int64_t& answer_word(const protocol::channel_view& ch, unsigned k) const {
+    return in_lane() ? ch.batch_lanes[protocol::batch_lane_answer(line_ & ~protocol::batch_lane_flag, k)]
+                     : protocol::batch_words(ch.futures[line_])[k];
+  }
+  GPUSTD_INLINE std::int64_t& data_word(const protocol::channel_view& ch, unsigned k) const {
+    return in_lane() ? ch.batch_lanes[protocol::batch_lane_data(line_ & ~protocol::batch_lane_flag, k)]
+                     : protocol::batch_words(ch.futures[line_ + 1])[k];
+  }
+  // The lane's lines, or the group, free for another batch.
+  GPUSTD_INLINE void give_back(const protocol::channel_view& ch) const {
+    if (in_lane()) ch.batch_lane_state[line_ & ~protocol::batch_lane_flag] = tag_;
+    else hostcall_detail::give_back_group(ch, line_ / hostcall_detail::group_cells);
   }
 
   // Each call as a blocking call of its own, now (no cell to answer in).
@@ -211,42 +239,42 @@ class async_batch {
     if (state_ != in_flight) return;
     const protocol::channel_view& ch = protocol::channel();
     const std::uint32_t together = platform::active_mask();
-    std::int64_t* const line = answer_line(ch);
+    const std::int64_t& last = answer_word(ch, count_ - 1);
     for (unsigned spins = 0;; ++spins) {
-      const bool answered = protocol::batch_answered(platform::load_acquire_system(line[count_ - 1]), tag_);
+      const bool answered = protocol::batch_answered(platform::load_acquire_system(last), tag_);
       if (platform::ballot(together, answered) == together) break;
       platform::short_sleep(spins < 64 ? 100 : 1000);
     }
-    std::int64_t w[hostcall_detail::group_cells];
-    read_line(line, w);
-    bool any_data = false;
-    for (unsigned k = 0; k < N; ++k)
-      if (k < count_) {
-        status_[k] = protocol::batch_status(w[k]);
-        any_data |= status_[k] == 0;
-      }
-    if constexpr (has_data) {
-      if (any_data) {  // (the data line: the next cell, written before the answers)
-        std::int64_t d[hostcall_detail::group_cells];
-        read_line(protocol::batch_words(ch.futures[line_ + 1]), d);
+    // The answer and data words' loads issued together (the data words,
+    // written before the answers, are read whether or not a call has data:
+    // a read that waited on the statuses would be a round trip more). In
+    // the lane's own lines, word k of a warp's lanes is one stretch, so
+    // each load is whole lines for the warp; in a group's, each lane reads
+    // its own two lines.
+    std::int64_t w[N];
+    if (in_lane()) {
+      const std::int64_t* base = &answer_word(ch, 0);
+      for (unsigned k = 0; k < N; ++k) w[k] = base[k * 32];
+      if constexpr (has_data)
+        for (unsigned k = 0; k < N; ++k) data_[k] = static_cast<std::uint64_t>(base[(protocol::batch_max_calls + k) * 32]);
+    } else {
+      const auto* line = static_cast<const std::int64_t*>(__builtin_assume_aligned(&answer_word(ch, 0), 64));
+      for (unsigned k = 0; k < N; ++k) w[k] = line[k];
+      if constexpr (has_data) {
+        const auto* d = static_cast<const std::int64_t*>(__builtin_assume_aligned(&data_word(ch, 0), 64));
         for (unsigned k = 0; k < N; ++k) data_[k] = static_cast<std::uint64_t>(d[k]);
       }
     }
-    hostcall_detail::give_back_group(ch, line_ / hostcall_detail::group_cells);
+    for (unsigned k = 0; k < N; ++k)
+      if (k < count_) status_[k] = protocol::batch_status(w[k]);
+    give_back(ch);
     state_ = answered;
-  }
-
-  // A line's eight words, with plain loads issued together (a word past the
-  // calls is read and left unused).
-  static GPUSTD_INLINE void read_line(const std::int64_t* words, std::int64_t* out) {
-    const auto* line = static_cast<const std::int64_t*>(__builtin_assume_aligned(words, 64));
-    for (unsigned k = 0; k < hostcall_detail::group_cells; ++k) out[k] = line[k];
   }
 
   std::uint64_t args_[N * stride / 8 > 0 ? N * stride / 8 : 1];  // each call's fixed part, at `stride`
   std::int32_t status_[N] = {};                       // answers, once read
   std::uint64_t data_[has_data ? N : 1] = {};          // results that travel as data
-  std::uint32_t line_ = 0;                            // the answer line's cell, while in flight
+  std::uint32_t line_ = 0;                            // while in flight: batch_lane_flag | lane, or the group's first cell
   std::uint32_t tag_ = 0;                             // the batch's tag, while in flight
   unsigned char count_ = 0;
   unsigned char state_ = filling;

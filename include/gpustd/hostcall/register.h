@@ -50,6 +50,8 @@ struct host_services {
   runtime* rt;
   protocol::future_cell* futures;
   std::uint32_t future_count;
+  std::int64_t* batch_lanes = nullptr;  // batches' own lines (hostcall/wire.h)
+  std::uint32_t batch_lane_count = 0;
   int read_device(void* dst, std::uint64_t src, std::size_t n) const;
   int write_device(std::uint64_t dst, const void* src, std::size_t n) const;
   bool reachable(std::uint64_t address, std::size_t n) const;
@@ -194,8 +196,10 @@ struct holders<type_list<P...>> {
 struct lane_site {
   lane_bytes bytes;
   protocol::future_cell* future = nullptr;  // an asynchronous call's cell
-  std::int64_t* batch_word = nullptr;        // a batch's call: its word of the answer line
+  std::int64_t* batch_word = nullptr;        // a batch's call: its answer word
+  std::int64_t* batch_data = nullptr;        // and its data word
   std::uint32_t batch_tag = 0;               // and the batch's tag, which the answer carries
+  std::uint32_t batch_stride = 1;            // (a whole batch's site: words from one call to the next)
   unsigned rank = 0;                         // the lane in the request (answers without a cell)
   int error = 0;                             // the request itself was malformed
 };
@@ -245,13 +249,28 @@ GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, st
     n -= sizeof h;
     if (h.batch != 0) {  // (wire.h: an answer line and a data line, inside the arena; a tag never 0)
       const std::uint32_t calls = protocol::batch_call_count(h.batch), tag = protocol::batch_tag_of(h.batch);
-      if (!batch || calls == 0 || calls > protocol::batch_max_calls || tag == 0 || hs.future_count < 2 ||
-          h.future > hs.future_count - 2) {
+      if (!batch || calls == 0 || calls > protocol::batch_max_calls || tag == 0) {
         s.error = EPROTO;
         return s;
       }
+      if (h.future & protocol::batch_lane_flag) {  // the lane's own lines
+        const std::uint32_t lane = h.future & ~protocol::batch_lane_flag;
+        if (lane >= hs.batch_lane_count) {
+          s.error = EPROTO;
+          return s;
+        }
+        s.batch_word = hs.batch_lanes + protocol::batch_lane_answer(lane, 0);
+        s.batch_data = hs.batch_lanes + protocol::batch_lane_data(lane, 0);
+        s.batch_stride = 32;
+      } else {  // a group's first two cells
+        if (hs.future_count < 2 || h.future > hs.future_count - 2) {
+          s.error = EPROTO;
+          return s;
+        }
+        s.batch_word = protocol::batch_words(hs.futures[h.future]);
+        s.batch_data = s.batch_word + protocol::future_group_cells;
+      }
       *batch = calls;
-      s.batch_word = protocol::batch_words(hs.futures[h.future]);
       s.batch_tag = tag;
       s.bytes.stream = p;  // (the calls' bytes, which for_each_call divides)
       s.bytes.stream_size = n;
@@ -293,32 +312,35 @@ GPUSTD_HOST_INLINE void for_each_call(const request& r, unsigned i, bool async, 
   const unsigned char* const p = s.bytes.stream;
   const std::size_t n = s.bytes.stream_size;
   const std::size_t stride = align_up(fixed, 8);
-  std::int64_t* const line = s.batch_word;
-  // (at_once: the answer words, then the data words, as in the arena)
-  std::int64_t gathered[2 * protocol::future_group_cells];
+  std::int64_t* const answers = s.batch_word;
+  std::int64_t* const data = s.batch_data;
+  const std::uint32_t step = s.batch_stride;
+  // (at_once: the answer words, then the data words)
+  constexpr std::uint32_t gathered_data = protocol::batch_max_calls;
+  std::int64_t gathered[2 * protocol::batch_max_calls];
   // (Every call is answered by fn; EIO were one not. The data words
   // zeroed: a void result, or one shorter than 8 bytes, writes less or
   // none, and no byte of the host's stack is to reach the arena.)
   if constexpr (at_once)
     for (std::uint32_t k = 0; k < batch; ++k) {
       gathered[k] = protocol::batch_answer(s.batch_tag, -EIO);
-      gathered[protocol::future_group_cells + k] = 0;
+      gathered[gathered_data + k] = 0;
     }
   for (std::uint32_t k = 0; k < batch; ++k) {
     lane_site c;
     c.rank = i;
-    c.batch_word = (at_once ? gathered : line) + k;
+    c.batch_word = at_once ? gathered + k : answers + k * step;
+    c.batch_data = at_once ? gathered + gathered_data + k : data + k * step;
     c.batch_tag = s.batch_tag;
     const std::size_t at = k * stride;
     point_at(c, p + (at < n ? at : n), at < n ? (n - at < fixed ? n - at : fixed) : 0, fixed);
     fn(c);
   }
   if constexpr (at_once) {
-    constexpr std::uint32_t data = protocol::future_group_cells;  // (the data line's words)
     for (std::uint32_t k = 0; k < batch; ++k)  // (only where the status says there is data: 0)
-      if (protocol::batch_status(gathered[k]) == 0) line[data + k] = gathered[data + k];
+      if (protocol::batch_status(gathered[k]) == 0) data[k * step] = gathered[gathered_data + k];
     for (std::uint32_t k = 0; k < batch; ++k)
-      std::atomic_ref<std::int64_t>(line[k]).store(gathered[k], std::memory_order_release);
+      std::atomic_ref<std::int64_t>(answers[k * step]).store(gathered[k], std::memory_order_release);
   }
 }
 
@@ -343,12 +365,12 @@ inline lane_site locate_cell(protocol::future_cell& c, std::int64_t status) {
 // The call's answer: in the request (a blocking call) or in its future's
 // cell (data first, then the status with release at system scope).
 GPUSTD_HOST_INLINE void answer(request& r, const lane_site& s, std::int64_t status, const void* data, std::size_t n) {
-  if (s.batch_word) {  // (wire.h: the data line is the next cell; at most 8 bytes a call)
+  if (s.batch_word) {  // (wire.h: at most 8 bytes a call, in its data word)
     if (n > sizeof(std::uint64_t)) {
       status = -EPROTO;
       n = 0;
     }
-    if (n) std::memcpy(s.batch_word + protocol::future_group_cells, data, n);
+    if (n) std::memcpy(s.batch_data, data, n);
     std::atomic_ref<std::int64_t>(*s.batch_word)
         .store(protocol::batch_answer(s.batch_tag, status), std::memory_order_release);
     return;

@@ -77,7 +77,20 @@
 // store). The host writes a lane's answers together, after all its calls
 // have run: the device polls the line meanwhile, and each of its reads
 // takes the line from the host's cache.
+//
+// A batch's lines (the lane's own): where the runtime has them (channel_
+// view::batch_lanes), each thread the GPU can hold resident has answer and
+// data words of its own, laid out by warp so that a warp's loads of them
+// are whole lines: for resident lane i, call k's answer word is word
+// (i / 32) * 512 + k * 32 + i % 32 of the array, its data word 256 words
+// further (batch_lane_answer, batch_lane_data). A batch in them names the
+// lane with batch_lane_flag in async_header::future (the rest: i). The
+// tags are the lane's own (batch_lane_state, in device memory: the last
+// tag, and a bit while a batch is in them; its thread's alone, and a
+// thread's first batch in flight only: a second goes to a group). The
+// words start at 0, and are zeroed when the tags start again.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -114,7 +127,7 @@ inline constexpr bool result_in_status = std::is_integral_v<R> && sizeof(R) <= 4
 inline constexpr std::int64_t status_value_limit = 0x7ffffffe;
 
 struct async_header {
-  std::uint32_t future;  // index of the future's cell in the arena (a batch's answer line)
+  std::uint32_t future;  // index of the future's cell in the arena (a batch's answer line), or batch_lane_flag | lane
   std::uint32_t batch;   // 0: one call; else a batch: batch_field(calls, tag)
 };
 
@@ -137,6 +150,20 @@ GPUSTD_HOST_DEVICE constexpr bool batch_answered(std::int64_t word, std::uint32_
 GPUSTD_HOST_DEVICE constexpr std::int32_t batch_status(std::int64_t word) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(word));
 }
+
+// A batch in the lane's own lines (above): async_header::future is this
+// flag | the resident lane's index.
+inline constexpr std::uint32_t batch_lane_flag = 1u << 31;
+inline constexpr std::uint32_t batch_lane_words = 2 * batch_max_calls * 32;  // a warp's: 4 KiB
+GPUSTD_HOST_DEVICE constexpr std::size_t batch_lane_answer(std::uint32_t lane, std::uint32_t k) {
+  return std::size_t(lane / 32) * batch_lane_words + k * 32 + lane % 32;
+}
+GPUSTD_HOST_DEVICE constexpr std::size_t batch_lane_data(std::uint32_t lane, std::uint32_t k) {
+  return batch_lane_answer(lane, k) + batch_max_calls * 32;
+}
+// A lane's state word (device memory): its last tag, and this bit while a
+// batch is in its lines.
+inline constexpr std::uint32_t batch_lane_busy = 1u << 31;
 
 // A future's cell in the arena: the host writes data, then status (release,
 // system scope); the device reads status (acquire) until it is not pending.

@@ -15,6 +15,8 @@
 //   short_sleep(ns)           a pause for spin loops
 //   timer_ns()                the device timer, nanoseconds
 //   resident_warp_index()     a warp index unique among resident warps
+//   resident_lane_index(n)    a thread index unique among resident threads,
+//                             below n (none_resident if none)
 //   block_index(), warp_in_block()
 #pragma once
 #include "gpustd/config.h"

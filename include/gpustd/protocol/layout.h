@@ -244,6 +244,12 @@ struct channel_view {
   std::uint32_t future_count = 0;
   future_group* future_groups = nullptr;        // future_count / 8 (device memory)
   std::uint32_t* thread_future_group = nullptr;  // errno_slots entries (device memory; CUDA)
+  // Batches' own lines, one lane's per resident thread (hostcall/wire.h,
+  // "A batch's lines"): the words (host memory), how many lanes (a
+  // multiple of 32; 0: none), and each lane's state (device memory).
+  std::int64_t* batch_lanes = nullptr;
+  std::uint32_t batch_lane_count = 0;
+  std::uint32_t* batch_lane_state = nullptr;
   // Arguments, environment, exit code, clock cache (protocol/process.h;
   // device memory).
   process_state* process = nullptr;

@@ -84,6 +84,13 @@ struct runtime_options {
   // one by one, 5x slower: docs/hostcalls.md, "Batches of asynchronous
   // calls".)
   std::uint32_t future_slots = 65536;
+  // Whether each thread the GPU can hold resident has answer lines of its
+  // own, where its first gpustd::async_batch in flight is answered (a second
+  // one in flight at once takes a group of future_slots): no group to take
+  // and give back, and a warp's answers read in whole lines
+  // (docs/hostcalls.md, "Batches of asynchronous calls"). 128 bytes of
+  // pinned memory a thread (35 MB on an H100), and 4 bytes of device memory.
+  bool batch_lanes = true;
   // Whether the host moves large span arguments and file transfers to and
   // from device memory by DMA. Off (and off with CUDA_LAUNCH_BLOCKING=1,
   // where a copy would wait for the kernel that waits for it), they travel

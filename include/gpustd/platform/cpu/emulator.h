@@ -31,7 +31,13 @@ struct lane_context {
   std::uint32_t block_index = 0;     // linear block index in the grid
   std::uint32_t warp_in_block = 0;
   std::uint32_t global_warp = 0;     // block_index * warps per block + warp_in_block
+  // Unique among the warps running at once in the process (grids launched
+  // from several host threads too), below resident_warp_capacity; no_warp
+  // when more warps run than that.
+  std::uint32_t resident_warp = 0;
 };
+inline constexpr std::uint32_t resident_warp_capacity = 256;
+inline constexpr std::uint32_t no_resident_warp = ~0u;
 lane_context* current_lane() noexcept;
 
 // See the convergence rule above. `site` identifies the call site.

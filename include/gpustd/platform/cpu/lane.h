@@ -90,6 +90,16 @@ inline std::uint32_t resident_warp_index() {
   auto* c = cpu::current_lane();
   return c ? c->global_warp : 0;
 }
+inline constexpr std::uint32_t none_resident = ~0u;
+// An index unique among the threads running at once, below `count`, for
+// tables of a word per resident thread; none_resident where the thread has
+// none (outside a launch, more warps running than the backend numbers).
+inline std::uint32_t resident_lane_index(std::uint32_t count) {
+  auto* c = cpu::current_lane();
+  if (!c || c->resident_warp == cpu::no_resident_warp) return none_resident;
+  const std::uint32_t i = c->resident_warp * 32 + c->lane;
+  return i < count ? i : none_resident;
+}
 // The calling thread's word: every emulated lane is an OS thread, so a
 // thread_local one (no table). It starts at 0 for each `owner` (the
 // structure the word belongs to), so a new runtime starts afresh.

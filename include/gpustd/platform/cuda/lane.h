@@ -79,6 +79,14 @@ GPUSTD_INLINE std::uint32_t resident_warp_index() {
   asm("mov.u32 %0, %%warpid;" : "=r"(warp));
   return sm * nwarp + warp;
 }
+inline constexpr std::uint32_t none_resident = ~0u;
+// An index unique among the threads running at once, below `count`, for
+// tables of a word per thread the GPU can hold resident; none_resident when
+// the table is shorter than that.
+GPUSTD_INLINE std::uint32_t resident_lane_index(std::uint32_t count) {
+  const std::uint32_t i = resident_warp_index() * warp_size + lane_id();
+  return i < count ? i : none_resident;
+}
 // The calling thread's word of `table` (`count` words, one per thread the
 // GPU can hold resident): no other running thread has it. (`owner` is for
 // the CPU backend.)
