@@ -398,9 +398,10 @@ BENCHMARK(BM_ServerServesQueuedCalls)->Args({0, 8})->Args({1, 8})->Args({0, 1})-
 
 // The host's cost of batches (gpustd::async_batch, hostcall/wire.h
 // "Batches"): every slot holds one request of 32 lanes, each lane a batch
-// of range(0) bench_add2 calls, as one warp's async_batch sends it (a cell
-// with a head a lane, then each lane's payload: the async_header and the
-// calls' arguments; two frames for a batch of 8). One thread serves them
+// of range(0) bench_add2 calls, as one warp's async_batch sends it (in
+// columns, layout.h: row w holds word w of every lane, the async_header's
+// row first, then a row per call; two frames for a batch of 8, the second
+// holding one row). One thread serves them
 // all and answers each call in its lane's answer line of the arena. With
 // range(1) = 1 the answer lines are first flushed from the caches, as the
 // device's writes to them leave them (a batch sent to a line the device
@@ -425,7 +426,7 @@ void BM_ServerServesBatches(benchmark::State& state) {
   gpustd::detail::blocking_pool pool(1);
   gpustd::detail::runtime_log log(2);
   gpustd::detail::server srv(ch.host, table, pool, log);
-  const std::uint32_t payload = 8 + per_lane * 8, cells_bytes = 32 * 8, total = cells_bytes + 32 * payload;
+  const std::uint32_t rows = 1 + per_lane, total = rows * column_row_bytes;
   const std::uint32_t frames = (total + frame_body_bytes - 1) / frame_body_bytes;
   std::vector<unsigned char> stream(total);
   std::uint32_t seq = 0, round = 0;
@@ -435,23 +436,20 @@ void BM_ServerServesBatches(benchmark::State& state) {
     ++round;
     for (std::uint32_t s = 0; s < slots; ++s) {
       for (std::uint32_t l = 0; l < 32; ++l) {
-        const std::uint64_t head = payload;  // (no inline arguments)
-        std::memcpy(stream.data() + 8 * l, &head, 8);
-        unsigned char* p = stream.data() + cells_bytes + l * payload;
         const async_header h{lanes ? batch_lane_flag | (s * 32 + l) : (s * 32 + l) * group,
                              batch_field(per_lane, round)};  // (round: the tag)
-        std::memcpy(p, &h, sizeof h);
+        std::memcpy(stream.data() + 8 * l, &h, sizeof h);
         for (std::uint32_t k = 0; k < per_lane; ++k) {
           const int ab[2] = {static_cast<int>(l), static_cast<int>(k + round)};
-          std::memcpy(p + 8 + 8 * k, ab, 8);
+          std::memcpy(stream.data() + (1 + k) * column_row_bytes + 8 * l, ab, 8);
         }
       }
       for (std::uint32_t f = 0; f < frames; ++f) {
         frame_ref fr = ch.host.frame_for(s, seq + 1 + f);
         const std::uint32_t at = f * frame_body_bytes, n = std::min(frame_body_bytes, total - at);
         one_frame_request(fr, seq + 1 + f, static_cast<std::uint16_t>(bench_add2::op + 1), frame_no_reply,
-                          0xffffffffu, n, 8);
-        fr.header.flags = static_cast<std::uint16_t>(frame_no_reply | (f == 0 ? frame_first : 0) |
+                          0xffffffffu, n, rows * 8);
+        fr.header.flags = static_cast<std::uint16_t>(frame_no_reply | frame_columns | (f == 0 ? frame_first : 0) |
                                                      (f + 1 == frames ? frame_last : 0));
         fr.header.total_bytes = total;
         std::memcpy(fr.body, stream.data() + at, n);

@@ -43,11 +43,31 @@ const char* request_builder::build_packed(request& r, const unsigned char* strea
   return nullptr;
 }
 
+// A request in columns (layout.h): word w of rank r's arguments at
+// w * column_row_bytes + 8 * r, laid out again as a packed request's in
+// o.columns_out (lane after lane: what handlers read).
+const char* request_builder::build_columns(request& r, const unsigned char* stream, std::uint64_t bytes,
+                                           const origin& o, request_answers* results, unsigned lanes) noexcept {
+  using namespace protocol;
+  const std::uint32_t args = o.cell_stride;
+  if (o.packed) return "request both packed and in columns";
+  if (args == 0 || args > column_max_arg_bytes || args % 8) return "bad argument length of a request in columns";
+  const std::uint32_t rows = args / 8;
+  if (bytes != std::uint64_t(rows) * column_row_bytes) return "request in columns whose length does not match its rows";
+  if (!o.columns_out) return "request in columns with nowhere to lay it out";
+  for (unsigned rank = 0; rank < lanes; ++rank)
+    for (std::uint32_t w = 0; w < rows; ++w)
+      std::memcpy(o.columns_out + rank * args + w * 8, stream + w * column_row_bytes + rank * 8, 8);
+  start(r, o.columns_out, std::uint64_t(lanes) * args, o, results, lanes, args, args);
+  return nullptr;
+}
+
 const char* request_builder::build(request& r, const unsigned char* stream, std::uint64_t bytes, const origin& o,
                                    request_answers* results) noexcept {
   using namespace protocol;
   if (o.mask == 0) return "request with no lanes";
   const unsigned lanes = platform::popcount32(o.mask);
+  if (o.columns) return build_columns(r, stream, bytes, o, results, lanes);
   if (o.packed) return build_packed(r, stream, bytes, o, results, lanes);
   const std::uint32_t stride = o.cell_stride;
   if (stride == 0 ? bytes != 0 : (stride < 8 || stride > cell_bytes || stride % 8)) return "bad lane cell stride";

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -32,6 +33,8 @@ std::string describe(const frame_header& h, std::uint32_t slot) {
 
 struct server::assembly {
   std::vector<unsigned char> buffer;
+  // Where a request in columns is laid out for its handler (column_unpacked_bytes, once the slot has had one).
+  std::unique_ptr<unsigned char[]> columns;
   std::uint64_t charged = 0;  // bytes of the reassembly budget this slot holds
   std::uint64_t received = 0;
   bool discarding = false;  // the request is over max_request_bytes: consume, then refuse
@@ -649,7 +652,8 @@ inline bool server::consume(std::uint32_t s, std::uint32_t seq, frame_ref f, cou
       [[likely]] {
     counters::bump(c.frames);
     const handler_entry* e = handlers_.find(h.op);
-    if (e && e->direct && !tracer_ && h.mask != 0 && serve_direct(s, seq, f, h, *e, c, due)) return true;
+    if (e && e->direct && !tracer_ && h.mask != 0 && !(h.flags & frame_columns) && serve_direct(s, seq, f, h, *e, c, due))
+      return true;
     settle(s, due);
     dispatch(s, seq, f.body, h.body_bytes, h, c, e);
     return true;
@@ -847,6 +851,12 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
   counters::bump(c.requests);
   request_builder::origin o{h.op, h.mask, (h.flags & frame_no_reply) != 0, h.block, h.warp, h.cell_stride, s};
   o.packed = (h.flags & frame_packed) != 0;
+  if (h.flags & frame_columns) {  // (laid out in the slot's own room: it stays while the slot is busy)
+    o.columns = true;
+    assembly& st = assembly_[s];
+    if (!st.columns) st.columns.reset(new unsigned char[column_unpacked_bytes]);
+    o.columns_out = st.columns.get();
+  }
   if (!e) {
     c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
     log_.once("unknown:" + std::to_string(h.op),

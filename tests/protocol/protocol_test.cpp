@@ -253,6 +253,47 @@ TEST(Protocol, ArgumentsWithoutAPayloadTravelPacked) {
   EXPECT_EQ(b.order, (std::vector<std::uint64_t>{0x1122334455667788ull}));
 }
 
+// Arguments in columns (layout.h): word w of the lane at row w, each row
+// 256 bytes (a warp's 32 lanes), rows that pass a frame in the next one;
+// the handler reads them as a packed request's, each lane's in one piece.
+TEST(Protocol, ArgumentsInColumnsReachTheHandlerWhole) {
+  for (const std::uint32_t n : {8u, 24u, 72u, column_max_arg_bytes}) {
+    bench b(1, 4);
+    std::vector<unsigned char> seen;
+    b.table.set(op_echo, [&](request& r) {
+      const auto a = r.args(0);
+      seen.assign(reinterpret_cast<const unsigned char*>(a.data()),
+                  reinterpret_cast<const unsigned char*>(a.data()) + a.size());
+      EXPECT_TRUE(r.payload(0).empty());
+    }, handler_kind::polling);
+    std::vector<unsigned char> args(n);
+    for (std::uint32_t i = 0; i < n; ++i) args[i] = static_cast<unsigned char>(i * 7 + 1);
+    lane_request rq;
+    rq.op = op_echo;
+    rq.no_reply = true;
+    rq.args = args.data();
+    rq.arg_bytes = n;
+    rq.columns = true;
+    ASSERT_EQ(hostcall(rq), 0);
+    const std::uint32_t rows = (n + 7) / 8;
+    const frame_ref f = b.ch.host.frame_for(0, 1);
+    EXPECT_TRUE(f.header.flags & frame_columns);
+    EXPECT_FALSE(f.header.flags & frame_packed);
+    EXPECT_EQ(f.header.cell_stride, rows * 8);
+    EXPECT_EQ(f.header.total_bytes, rows * column_row_bytes);
+    EXPECT_EQ(f.header.body_bytes, std::min(rows, column_rows_per_frame) * column_row_bytes);
+    for (std::uint32_t w = 0; w < rows; ++w) {  // this lane's column: rank 0
+      const frame_ref fw = b.ch.host.frame_for(0, 1 + w / column_rows_per_frame);
+      std::uint64_t expected = 0, got = 0;
+      std::memcpy(&expected, args.data() + w * 8, 8);
+      std::memcpy(&got, fw.body + (w % column_rows_per_frame) * column_row_bytes, 8);
+      EXPECT_EQ(got, expected) << n << " bytes, row " << w;
+    }
+    b.serve_until([&] { return !seen.empty(); });
+    EXPECT_EQ(seen, args) << n << " bytes";
+  }
+}
+
 // The seal's mix computed at run time (on x86-64 with one MUL instruction)
 // is the mix computed at compile time (the portable 128-bit product), which
 // is what a GPU computes; and a change of a word, or of its place, changes it.
@@ -474,6 +515,20 @@ TEST(Protocol, ClientRefusesBadArgumentsLocally) {
   unsigned char big[64] = {};
   rq.args = big;
   EXPECT_EQ(hostcall(rq), status_bad_argument);
+  rq.columns = true;  // in columns: up to column_max_arg_bytes, and no payload
+  alignas(8) unsigned char bigger[column_max_arg_bytes + 8] = {};
+  rq.args = bigger;
+  rq.arg_bytes = column_max_arg_bytes + 1;
+  EXPECT_EQ(hostcall(rq), status_bad_argument);
+  rq.arg_bytes = 20;  // (not whole words)
+  EXPECT_EQ(hostcall(rq), status_bad_argument);
+  rq.arg_bytes = 8;
+  rq.args = bigger + 4;  // (not aligned to 8)
+  EXPECT_EQ(hostcall(rq), status_bad_argument);
+  rq.args = bigger;
+  rq.payload = big;
+  rq.payload_bytes = 8;
+  EXPECT_EQ(hostcall(rq), status_bad_argument);
   EXPECT_EQ(b.ch.doorbells[0], 0u) << "nothing may reach the channel";
 }
 
@@ -615,6 +670,28 @@ TEST(Protocol, MalformedFramesGetErrorsAndServingGoesOn) {
     raw_frame odd_stride;
     odd_stride.cell_stride = 12;
     EXPECT_EQ(next(odd_stride), status_malformed);
+
+    // In columns: argument bytes not a multiple of 8, over the most, a
+    // length that is not their rows', packed too.
+    raw_frame columns_odd;
+    columns_odd.flags |= frame_columns;
+    columns_odd.cell_stride = 12;
+    columns_odd.body_bytes = columns_odd.total_bytes = 2 * column_row_bytes;
+    EXPECT_EQ(next(columns_odd), status_malformed);
+    raw_frame columns_long = columns_odd;
+    columns_long.cell_stride = column_max_arg_bytes + 8;
+    EXPECT_EQ(next(columns_long), status_malformed);
+    raw_frame columns_short = columns_odd;
+    columns_short.cell_stride = 16;
+    columns_short.body_bytes = columns_short.total_bytes = column_row_bytes;  // one row for two words
+    EXPECT_EQ(next(columns_short), status_malformed);
+    raw_frame columns_packed = columns_odd;
+    columns_packed.flags |= frame_packed;
+    columns_packed.cell_stride = 16;
+    EXPECT_EQ(next(columns_packed), status_malformed);
+    raw_frame columns_good = columns_packed;
+    columns_good.flags &= ~frame_packed;
+    EXPECT_EQ(next(columns_good), 0) << "the same, well formed";
 
     raw_frame bad_seal;  // sealed, and its seal (never written) does not match
     bad_seal.flags |= frame_sealed;

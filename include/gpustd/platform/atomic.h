@@ -6,6 +6,9 @@
 //   fence_release_system: a release fence at system scope (CUDA:
 //       fence.acq_rel.sys): with the relaxed stores after it, each one a
 //       release (a PTX "release pattern"), for the price of one fence;
+//   acquire_after_relaxed_system(x): the relaxed load of x before it made
+//       an acquire (CUDA: an acquire fence, no second read of x; CPU: x
+//       loaded again with acquire, which ThreadSanitizer follows);
 //   fetch_or_acquire_device / store_release_device:
 //       a 64-bit lock-and-state word in device memory (device scope: only
 //       device threads touch it; acquire on taking, release on giving back);

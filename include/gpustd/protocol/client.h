@@ -33,6 +33,12 @@ struct lane_request {
   // when it has no payload, is sealed (protocol/seal.h) rather than
   // published behind a system-scope fence.
   bool self_contained = false;
+  // The arguments (whole 8-byte words, 8-aligned, up to
+  // column_max_arg_bytes; no payload) go in columns (layout.h), each lane's
+  // padded with zeros to the group's longest: a warp's stores are whole
+  // lines of host memory. The host hands them to the handler as a packed
+  // request's.
+  bool columns = false;
 };
 
 namespace detail {
@@ -176,11 +182,16 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const std::uint32_t widest = (longest + 7u) & ~7u;
   const std::uint32_t with_payload = platform::ballot(group, rq.payload_bytes != 0);
   const bool payloads = with_payload != 0;
-  const bool packed = !payloads && longest != 0 && platform::ballot(group, rq.arg_bytes == longest) == group;
-  const std::uint32_t stride = packed ? widest : widest == 0 && !payloads ? 0u : 8u + widest;
+  // (In columns: the same in every lane of the group, part of its key.)
+  const bool columns = rq.columns && widest != 0;
+  const bool packed =
+      !columns && !payloads && longest != 0 && platform::ballot(group, rq.arg_bytes == longest) == group;
+  const std::uint32_t stride = columns || packed ? widest : widest == 0 && !payloads ? 0u : 8u + widest;
   // What the header says of the cells, in one word (one register to keep
   // until the frame is published): its cell_stride field, and the flag.
-  const std::uint32_t cells_word = packed ? rq.arg_bytes | (std::uint32_t(frame_packed) << 16) : stride;
+  const std::uint32_t cells_word = columns  ? widest | (std::uint32_t(frame_columns) << 16)
+                                   : packed ? rq.arg_bytes | (std::uint32_t(frame_packed) << 16)
+                                            : stride;
   // Sealed (protocol/seal.h): one frame, every word of it written below
   // (cells packed or none), nothing the host needs outside it. The same in
   // every lane of the group (self_contained is part of its key).
@@ -190,7 +201,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   std::uint64_t payload_total = 0;
   const std::uint64_t before =
       payloads ? platform::exclusive_sum(group, padded_payload(rq.payload_bytes), payload_total) : 0;
-  const std::uint64_t cells = std::uint64_t(count) * stride;
+  const std::uint64_t cells = columns ? std::uint64_t(widest / 8) * column_row_bytes : std::uint64_t(count) * stride;
   const std::uint64_t total = cells + payload_total;
   if (total > ch.max_request_bytes) {
     if (is_leader && !(first_try & slot_locked))
@@ -261,7 +272,17 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   std::uint32_t f = 0;
   std::uint64_t fr = open_frame(0);
   std::uint64_t seal = 0;  // (sealed) this lane's share: its words' mixes
-  if (stride) {  // every lane's cell, in frame 0: 8-byte stores of the used part only
+  if (columns) {  // row by row: word w of every lane (zero past a lane's own), frame after frame
+    const auto* from = static_cast<const std::uint64_t*>(rq.args);  // (whole words: hostcall() checks)
+    for (std::uint32_t w = 0;;) {
+      auto* row = reinterpret_cast<std::uint64_t*>(ch.bodies[fr].bytes) + rank;
+      for (std::uint32_t k = 0; k < column_rows_per_frame && w < widest / 8; ++k, ++w)
+        row[k * (column_row_bytes / 8)] = w * 8 < rq.arg_bytes ? from[w] : 0;
+      if (w == widest / 8) break;
+      publish_frame(f, fr);
+      fr = open_frame(++f);
+    }
+  } else if (stride) {  // every lane's cell, in frame 0: 8-byte stores of the used part only
     auto* cell = reinterpret_cast<std::uint64_t*>(ch.bodies[fr].bytes + rank * stride);
     if (!packed) cell++[0] = std::uint64_t(rq.payload_bytes) | (std::uint64_t(rq.arg_bytes) << 32);
     std::uint64_t words[inline_arg_bytes / 8] = {};
@@ -425,17 +446,21 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
 // lane (for a fire-and-forget request: 0 once the request is in the channel).
 // `result_data`, when not null, receives the result cell's 56 data bytes.
 // Errors found on the device: -EFAULT (payload null with a length), -EINVAL
-// (arguments over inline_arg_bytes), -E2BIG (one lane's request over the
-// channel's max_request_bytes), -ENODEV (no runtime).
+// (arguments over inline_arg_bytes; in columns, over column_max_arg_bytes,
+// not whole aligned words, or with a payload), -E2BIG (one lane's request over the channel's
+// max_request_bytes), -ENODEV (no runtime).
 GPUSTD_INLINE std::int64_t hostcall(const lane_request& rq, void* result_data = nullptr) {
   if (rq.payload_bytes && !rq.payload) return status_bad_address;
-  if (rq.arg_bytes > inline_arg_bytes) return status_bad_argument;
+  if (rq.arg_bytes > (rq.columns ? column_max_arg_bytes : inline_arg_bytes) ||
+      (rq.columns && (rq.payload_bytes || rq.arg_bytes % 8 || (reinterpret_cast<std::uintptr_t>(rq.args) & 7))))
+    return status_bad_argument;
   const channel_view& ch = channel();
   if (!ch.headers) return status_no_runtime;
   if (std::uint64_t(rq.payload_bytes) + 8 + inline_arg_bytes > ch.max_request_bytes) return status_too_large;
 
   std::uint32_t mask = platform::active_mask();
-  const std::uint32_t key = rq.op | (rq.no_reply ? 0x10000u : 0u) | (rq.self_contained ? 0x20000u : 0u);
+  const std::uint32_t key =
+      rq.op | (rq.no_reply ? 0x10000u : 0u) | (rq.self_contained ? 0x20000u : 0u) | (rq.columns ? 0x40000u : 0u);
   for (;;) {
     const unsigned lead = platform::first_lane(mask);
     const std::uint32_t lead_key = platform::broadcast(mask, key, lead);

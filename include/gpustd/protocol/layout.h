@@ -69,7 +69,19 @@ enum frame_flags : std::uint16_t {
   frame_no_reply = 1u << 2,  // fire-and-forget: the device does not wait
   frame_packed = 1u << 3,    // cells without heads: cell_stride is every lane's argument bytes
   frame_sealed = 1u << 4,    // published without a fence: whole once `seal` matches (protocol/seal.h)
+  frame_columns = 1u << 5,   // arguments in columns (below): cell_stride is every lane's argument bytes
 };
+
+// A request in columns (frame_columns): no cells and no payloads; every
+// lane's arguments, cell_stride bytes (a multiple of 8, up to
+// column_max_arg_bytes), as rows of column_row_bytes: word w of the lane of
+// rank r at w * column_row_bytes + 8 * r of the stream, so that each of a
+// warp's stores is whole lines of host memory (in cells, each lane's own
+// words are 64 bytes apart, and a warp's store is 32 writes across PCIe).
+// A row never straddles two frames.
+inline constexpr std::uint32_t column_row_bytes = lanes_per_request * 8;  // 256
+inline constexpr std::uint32_t column_max_arg_bytes = 256;
+inline constexpr std::uint32_t column_rows_per_frame = frame_body_bytes / column_row_bytes;  // 8
 
 struct alignas(64) frame_header {
   std::uint32_t seq;          // device: sequence number of this frame
@@ -83,7 +95,8 @@ struct alignas(64) frame_header {
   std::uint32_t cell_stride;  // device: bytes per lane cell (8..64, multiple of 8), or 0: no lane
                               // has arguments or a payload and the request is empty; with
                               // frame_packed, every lane's argument bytes (1..56; the cell is
-                              // that padded to 8)
+                              // that padded to 8); with frame_columns, every lane's argument
+                              // bytes (8..256, a multiple of 8)
   // device, with frame_sealed: what protocol/seal.h computes over the first
   // 32 bytes of this header and the frame's body. Right after them, so that
   // the five words go out in one store instruction of the group's lanes

@@ -77,12 +77,10 @@ struct runtime_options {
   // Futures of asynchronous typed hostcalls (gpustd::async_call) that may be
   // pending at once, all threads together (64 bytes of pinned memory each;
   // rounded up to a multiple of 256). Threads take them in groups of 8; a
-  // call that finds no free group is made at once, blocking. A batch in
-  // flight (gpustd::async_batch) holds one group; one that finds none makes
-  // its calls one by one. (Threads that batch at once want 8 cells each: at
-  // full GPU on an H100, 1,081,344; with the default most make their calls
-  // one by one, 5x slower: docs/hostcalls.md, "Batches of asynchronous
-  // calls".)
+  // call that finds no free group is made at once, blocking. A thread's
+  // first gpustd::async_batch in flight is answered in lines of its own
+  // (batch_lanes, below); a second one in flight at the same time holds a
+  // group, and one that finds none makes its calls one by one, blocking.
   std::uint32_t future_slots = 65536;
   // Whether each thread the GPU can hold resident has answer lines of its
   // own, where its first gpustd::async_batch in flight is answered (a second

@@ -15,6 +15,11 @@ template <class T>
 inline T load_relaxed_system(T& x) { return std::atomic_ref<T>(x).load(std::memory_order_relaxed); }
 inline void fence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline void fence_release_system() { std::atomic_thread_fence(std::memory_order_release); }
+// Makes the relaxed load of `x` before it an acquire (the value it read is
+// written once): `x` loaded again with acquire, which ThreadSanitizer
+// follows (it does not model fences), and which is cheap here.
+template <class T>
+inline void acquire_after_relaxed_system(T& x) { (void)std::atomic_ref<T>(x).load(std::memory_order_acquire); }
 
 inline std::uint64_t fetch_or_acquire_device(std::uint64_t& w, std::uint64_t bits) {
   return std::atomic_ref<std::uint64_t>(w).fetch_or(bits, std::memory_order_acquire);

@@ -25,6 +25,13 @@ GPUSTD_INLINE void fence_system() { cuda::atomic_thread_fence(cuda::memory_order
 GPUSTD_INLINE void fence_release_system() {
   cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_system);
 }
+// Makes the relaxed system-scope loads before it, `x`'s among them, acquires:
+// what was written before the stores they saw is seen by the loads after it.
+// (A fence: no second read of `x` across PCIe.)
+template <class T>
+GPUSTD_INLINE void acquire_after_relaxed_system(T&) {
+  cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
+}
 
 // Device scope: state in device memory that only device threads touch.
 // fetch_or with acquire takes a lock bit and reads the rest of the word.
