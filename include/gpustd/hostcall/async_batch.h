@@ -283,10 +283,20 @@ class async_batch {
   // them, are read after an acquire (the host writes a call's data before
   // its answer). Against an acquire of the last word and then a read of
   // the words: a round trip less.
+  // After the first polls (a wait of a few round trips, as one warp's), a
+  // poll reads only the last call's words, and every word once those are
+  // all tagged: when the whole GPU waits, each poll of every word is a
+  // warp's 2 KB across PCIe, and the polls take the link from the answers.
   GPUSTD_INLINE void collect_lane(const protocol::channel_view& ch, std::uint32_t together) {
     std::int64_t* const base = &answer_word(ch, 0);
     std::int64_t w[N];
     for (unsigned spins = 0;; ++spins) {
+      if (spins >= 8 && platform::ballot(together, protocol::batch_answered(
+                                                    platform::load_relaxed_system(base[(count_ - 1) * 32]), tag_)) !=
+                            together) {
+        platform::short_sleep(spins < 64 ? 100 : 1000);
+        continue;
+      }
       bool all = true;
       for (unsigned k = 0; k < N; ++k) {
         w[k] = k < count_ ? platform::load_relaxed_system(base[k * 32]) : protocol::batch_answer(tag_, 0);
