@@ -247,11 +247,17 @@ class async_batch {
   GPUSTD_INLINE void collect() {
     if (state_ != in_flight) return;
     const protocol::channel_view& ch = protocol::channel();
-    const std::uint32_t together = platform::active_mask();
+    // The lanes here together, split by where their answers are: the two
+    // ways of waiting have collectives of their own. (Lanes may collect
+    // batches of each kind at once: the CPU backend found this, with one
+    // lane's first batch in its lines and another's second in a group.)
+    const std::uint32_t here = platform::active_mask();
+    const std::uint32_t in_lines = platform::ballot(here, in_lane());
     if (in_lane()) {
-      collect_lane(ch, together);
+      collect_lane(ch, in_lines);
       return;
     }
+    const std::uint32_t together = here & ~in_lines;
     const std::int64_t& last = answer_word(ch, count_ - 1);
     for (unsigned spins = 0;; ++spins) {
       const bool answered = protocol::batch_answered(platform::load_acquire_system(last), tag_);
