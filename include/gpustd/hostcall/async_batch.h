@@ -295,17 +295,18 @@ class async_batch {
   // warp's 2 KB across PCIe, and the polls take the link from the answers.
   GPUSTD_INLINE void collect_lane(const protocol::channel_view& ch, std::uint32_t together) {
     std::int64_t* const base = &answer_word(ch, 0);
+    constexpr std::uint32_t step = protocol::batch_lane_call_stride;  // (wire.h: a call's words to the next's)
     std::int64_t w[N];
     for (unsigned spins = 0;; ++spins) {
       if (spins >= 8 && platform::ballot(together, protocol::batch_answered(
-                                                    platform::load_relaxed_system(base[(count_ - 1) * 32]), tag_)) !=
+                                                    platform::load_relaxed_system(base[(count_ - 1) * step]), tag_)) !=
                             together) {
         platform::short_sleep(spins < 64 ? 100 : 1000);
         continue;
       }
       bool all = true;
       for (unsigned k = 0; k < N; ++k) {
-        w[k] = k < count_ ? platform::load_relaxed_system(base[k * 32]) : protocol::batch_answer(tag_, 0);
+        w[k] = k < count_ ? platform::load_relaxed_system(base[k * step]) : protocol::batch_answer(tag_, 0);
         all &= protocol::batch_answered(w[k], tag_);
       }
       if (platform::ballot(together, all) == together) break;
@@ -319,9 +320,9 @@ class async_batch {
       }
     if constexpr (has_data) {
       if (data_wanted) {
-        platform::acquire_after_relaxed_system(base[(count_ - 1) * 32]);
+        platform::acquire_after_relaxed_system(base[(count_ - 1) * step]);
         for (unsigned k = 0; k < N; ++k)
-          data_[k] = static_cast<std::uint64_t>(base[(protocol::batch_max_calls + k) * 32]);
+          data_[k] = static_cast<std::uint64_t>(base[protocol::batch_lane_data_offset + k * step]);
       }
     }
     give_back(ch);

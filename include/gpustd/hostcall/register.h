@@ -262,7 +262,7 @@ GPUSTD_HOST_INLINE lane_site locate(const request& r, unsigned i, bool async, st
         }
         s.batch_word = hs.batch_lanes + protocol::batch_lane_answer(lane, 0);
         s.batch_data = hs.batch_lanes + protocol::batch_lane_data(lane, 0);
-        s.batch_stride = 32;
+        s.batch_stride = protocol::batch_lane_call_stride;
       } else {  // a group's first two cells
         if (hs.future_count < 2 || h.future > hs.future_count - 2) {
           s.error = EPROTO;

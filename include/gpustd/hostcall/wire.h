@@ -154,12 +154,17 @@ GPUSTD_HOST_DEVICE constexpr std::int32_t batch_status(std::int64_t word) {
 // A batch in the lane's own lines (above): async_header::future is this
 // flag | the resident lane's index.
 inline constexpr std::uint32_t batch_lane_flag = 1u << 31;
-inline constexpr std::uint32_t batch_lane_words = 2 * batch_max_calls * 32;  // a warp's: 4 KiB
+// Words from a lane's word for call k to its word for call k + 1 (a warp's
+// lanes side by side), and from a call's answer word to its data word.
+inline constexpr std::uint32_t batch_lane_call_stride = 32;
+inline constexpr std::uint32_t batch_lane_data_offset = batch_max_calls * batch_lane_call_stride;
+inline constexpr std::uint32_t batch_lane_words = 2 * batch_lane_data_offset;  // a warp's: 4 KiB
 GPUSTD_HOST_DEVICE constexpr std::size_t batch_lane_answer(std::uint32_t lane, std::uint32_t k) {
-  return std::size_t(lane / 32) * batch_lane_words + k * 32 + lane % 32;
+  return std::size_t(lane / batch_lane_call_stride) * batch_lane_words + k * batch_lane_call_stride +
+         lane % batch_lane_call_stride;
 }
 GPUSTD_HOST_DEVICE constexpr std::size_t batch_lane_data(std::uint32_t lane, std::uint32_t k) {
-  return batch_lane_answer(lane, k) + batch_max_calls * 32;
+  return batch_lane_answer(lane, k) + batch_lane_data_offset;
 }
 // A lane's state word (device memory): its last tag, and this bit while a
 // batch is in its lines.
