@@ -44,20 +44,30 @@ const char* request_builder::build_packed(request& r, const unsigned char* strea
 }
 
 // A request in columns (layout.h): word w of rank r's arguments at
-// w * column_row_bytes + 8 * r, laid out again as a packed request's in
-// o.columns_out (lane after lane: what handlers read).
+// w * column_row_bytes + 8 * r (with frame_head, word 0 the header's head
+// word plus the lane's number, word w >= 1 at (w - 1) * column_row_bytes +
+// 8 * r), laid out again as a packed request's in o.columns_out (lane after
+// lane: what handlers read).
 const char* request_builder::build_columns(request& r, const unsigned char* stream, std::uint64_t bytes,
                                            const origin& o, request_answers* results, unsigned lanes) noexcept {
   using namespace protocol;
   const std::uint32_t args = o.cell_stride;
   if (o.packed) return "request both packed and in columns";
   if (args == 0 || args > column_max_arg_bytes || args % 8) return "bad argument length of a request in columns";
-  const std::uint32_t rows = args / 8;
+  const std::uint32_t in_rows = o.head ? 1 : 0;  // (the first word in a row)
+  const std::uint32_t rows = args / 8 - in_rows;
   if (bytes != std::uint64_t(rows) * column_row_bytes) return "request in columns whose length does not match its rows";
   if (!o.columns_out) return "request in columns with nowhere to lay it out";
-  for (unsigned rank = 0; rank < lanes; ++rank)
+  unsigned rank = 0;
+  for (std::uint32_t m = o.mask; m; m &= m - 1, ++rank) {
+    unsigned char* out = o.columns_out + rank * args;
+    if (o.head) {
+      const std::uint64_t first = o.head_word + static_cast<unsigned>(std::countr_zero(m));
+      std::memcpy(out, &first, 8);
+    }
     for (std::uint32_t w = 0; w < rows; ++w)
-      std::memcpy(o.columns_out + rank * args + w * 8, stream + w * column_row_bytes + rank * 8, 8);
+      std::memcpy(out + (w + in_rows) * 8, stream + w * column_row_bytes + rank * 8, 8);
+  }
   start(r, o.columns_out, std::uint64_t(lanes) * args, o, results, lanes, args, args);
   return nullptr;
 }
@@ -68,6 +78,7 @@ const char* request_builder::build(request& r, const unsigned char* stream, std:
   if (o.mask == 0) return "request with no lanes";
   const unsigned lanes = platform::popcount32(o.mask);
   if (o.columns) return build_columns(r, stream, bytes, o, results, lanes);
+  if (o.head) return "head word in a request not in columns";
   if (o.packed) return build_packed(r, stream, bytes, o, results, lanes);
   const std::uint32_t stride = o.cell_stride;
   if (stride == 0 ? bytes != 0 : (stride < 8 || stride > cell_bytes || stride % 8)) return "bad lane cell stride";

@@ -22,6 +22,10 @@ class request_builder {
     // will do), and the request reads them from here.
     bool columns = false;
     unsigned char* columns_out = nullptr;
+    // frame_head (layout.h): every lane's first argument word is head_word
+    // plus the lane's number, and the rows hold the words after it.
+    bool head = false;
+    std::uint64_t head_word = 0;
   };
   // Fills `r` from `bytes` bytes at `stream`; returns null, or why the stream
   // is malformed (then `r` must not be given to a handler). `results` receives

@@ -42,6 +42,9 @@ struct server::assembly {
   // clock, ns). Written only then, so that serving touches no more memory.
   std::uint32_t waiting_seq = 0;
   std::int64_t waiting_since = 0;
+  // The first frame's head word (layout.h, frame_head), which only that
+  // frame's header carries.
+  std::uint64_t head = 0;
 };
 
 // The frame is consumed and answered: the device may read the answer, and
@@ -603,7 +606,7 @@ inline std::uint32_t server::serve_run(std::uint32_t s, std::uint32_t done, std:
     const frame_ref f = channel_.frame_at(ring + (seq & r.ring_mask));
     const frame_header h = read_header(f.header);
     if ((h.flags & one_frame) != one_frame || h.body_bytes != h.total_bytes || h.body_bytes > r.max_bytes ||
-        h.mask == 0 || !frame_whole(h, f, seq))  // (not whole: not all landed yet)
+        h.mask == 0 || (h.flags & frame_columns) || !frame_whole(h, f, seq))  // (not whole: not all landed yet)
       break;
     if (h.op != op) {
       e = handlers_.find(h.op);
@@ -744,6 +747,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame_ref f, fram
     }
     assembling_[s] = true;
     st.received = 0;
+    st.head = h.head;
     st.discarding = h.total_bytes > channel_.max_request_bytes || h.total_bytes < h.body_bytes;
     if (st.discarding) {
       c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
@@ -782,6 +786,7 @@ bool server::consume_frame(std::uint32_t s, std::uint32_t seq, frame_ref f, fram
     malformed(h, s, "request shorter than its stated length", c);
     answer_error(s, seq, h, status_malformed);
   } else {
+    h.head = st.head;  // (the last frame's header has none)
     dispatch(s, seq, st.buffer.data(), st.buffer.size(), h, c, handlers_.find(h.op));
     if (std::atomic_ref<std::uint8_t>(busy_[s]).load(std::memory_order_relaxed)) return true;  // the pool releases
   }
@@ -857,6 +862,8 @@ void server::dispatch(std::uint32_t s, std::uint32_t last_seq, const unsigned ch
     if (!st.columns) st.columns.reset(new unsigned char[column_unpacked_bytes]);
     o.columns_out = st.columns.get();
   }
+  o.head = (h.flags & frame_head) != 0;
+  o.head_word = h.head;
   if (!e) {
     c.errors.fetch_add(1, std::memory_order_relaxed);  // rare: any thread
     log_.once("unknown:" + std::to_string(h.op),

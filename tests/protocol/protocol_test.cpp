@@ -256,7 +256,10 @@ TEST(Protocol, ArgumentsWithoutAPayloadTravelPacked) {
 // Arguments in columns (layout.h): word w of the lane at row w, each row
 // 256 bytes (a warp's 32 lanes), rows that pass a frame in the next one;
 // the handler reads them as a packed request's, each lane's in one piece.
+// With `head` (frame_head), the first word goes in the header, less the
+// lane's number (here 0: a warp of one lane), and the rows hold the rest.
 TEST(Protocol, ArgumentsInColumnsReachTheHandlerWhole) {
+  for (const bool head : {false, true})
   for (const std::uint32_t n : {8u, 24u, 72u, column_max_arg_bytes}) {
     bench b(1, 4);
     std::vector<unsigned char> seen;
@@ -274,23 +277,30 @@ TEST(Protocol, ArgumentsInColumnsReachTheHandlerWhole) {
     rq.args = args.data();
     rq.arg_bytes = n;
     rq.columns = true;
+    rq.head = head;
     ASSERT_EQ(hostcall(rq), 0);
-    const std::uint32_t rows = (n + 7) / 8;
+    const std::uint32_t words = n / 8, rows = words - head;
     const frame_ref f = b.ch.host.frame_for(0, 1);
     EXPECT_TRUE(f.header.flags & frame_columns);
     EXPECT_FALSE(f.header.flags & frame_packed);
-    EXPECT_EQ(f.header.cell_stride, rows * 8);
+    EXPECT_EQ((f.header.flags & frame_head) != 0, head);
+    EXPECT_EQ(f.header.cell_stride, words * 8);
     EXPECT_EQ(f.header.total_bytes, rows * column_row_bytes);
     EXPECT_EQ(f.header.body_bytes, std::min(rows, column_rows_per_frame) * column_row_bytes);
+    if (head) {
+      std::uint64_t first = 0;
+      std::memcpy(&first, args.data(), 8);
+      EXPECT_EQ(f.header.head, first);
+    }
     for (std::uint32_t w = 0; w < rows; ++w) {  // this lane's column: rank 0
       const frame_ref fw = b.ch.host.frame_for(0, 1 + w / column_rows_per_frame);
       std::uint64_t expected = 0, got = 0;
-      std::memcpy(&expected, args.data() + w * 8, 8);
+      std::memcpy(&expected, args.data() + (w + head) * 8, 8);
       std::memcpy(&got, fw.body + (w % column_rows_per_frame) * column_row_bytes, 8);
       EXPECT_EQ(got, expected) << n << " bytes, row " << w;
     }
     b.serve_until([&] { return !seen.empty(); });
-    EXPECT_EQ(seen, args) << n << " bytes";
+    EXPECT_EQ(seen, args) << n << " bytes" << (head ? ", head in the header" : "");
   }
 }
 
@@ -346,6 +356,15 @@ TEST(Protocol, SealOfIsTheXorOfEveryWordsMix) {
 #endif
     // (Bytes past the last whole word are not part of it.)
     EXPECT_EQ(seal_of(f.header, f.body, 8 * n + 5), want) << n << " words";
+    // With frame_head, the header's head word is in it too, at its own position.
+    f.header.head = next();
+    f.header.flags = frame_head;
+    std::uint64_t with_head = seal_mix(f.header.head, seal_head_position);
+    std::memcpy(head, &f.header, sizeof head);
+    for (std::uint32_t p = 0; p < seal_header_words; ++p) with_head ^= seal_mix(head[p], p);
+    for (std::uint32_t k = 0; k < n; ++k) with_head ^= seal_mix(words[k], seal_header_words + k);
+    EXPECT_EQ(seal_of(f.header, f.body, 8 * n), with_head) << n << " words, with the head word";
+    f.header.flags = 0;
     if (n == 0 || n % 7 != 0) continue;
     for (std::uint32_t k = 0; k < n; ++k) {
       const std::uint64_t saved = words[k];
@@ -582,6 +601,9 @@ struct raw_frame {
   std::uint32_t total_bytes = 64;
   std::uint32_t cell_stride = 64;
   request_cell cells[2] = {};
+  std::uint64_t head = 0;
+  bool seal_right = false;  // (with frame_sealed: the seal of what is written, else none)
+  bool head_changed = false;  // (then the head word changes after the seal)
 };
 
 // Publishes `f` as slot 0's frame `at`, serves it, and returns lane 0's status.
@@ -594,7 +616,13 @@ std::int64_t serve_raw(bench& b, const raw_frame& f, std::uint32_t at) {
   fr.header.body_bytes = f.body_bytes;
   fr.header.total_bytes = f.total_bytes;
   fr.header.cell_stride = f.cell_stride;
+  fr.header.head = f.head;
   std::memcpy(fr.body, f.cells, sizeof f.cells);
+  // (The rest of what the header says the body holds, within the frame: zeros.)
+  const std::uint32_t body = std::min(f.body_bytes, frame_body_bytes);
+  if (body > sizeof f.cells) std::memset(fr.body + sizeof f.cells, 0, body - sizeof f.cells);
+  fr.header.seal = f.seal_right ? seal_of(fr.header, fr.body, f.body_bytes) : 0;
+  if (f.head_changed) fr.header.head ^= 1;
   std::atomic_ref<std::uint32_t>(b.ch.doorbells[0]).store(at, std::memory_order_release);
   // (A frame not yet whole is looked at again until the frame wait is over.)
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -692,6 +720,26 @@ TEST(Protocol, MalformedFramesGetErrorsAndServingGoesOn) {
     raw_frame columns_good = columns_packed;
     columns_good.flags &= ~frame_packed;
     EXPECT_EQ(next(columns_good), 0) << "the same, well formed";
+    // The first word in the header (frame_head): without columns, and with
+    // a row too many; then well formed, sealed; and sealed, its head word
+    // not the one sealed (never whole).
+    raw_frame head_not_columns;
+    head_not_columns.flags |= frame_head;
+    EXPECT_EQ(next(head_not_columns), status_malformed);
+    raw_frame head_row_too_many = columns_good;
+    head_row_too_many.flags |= frame_head;
+    EXPECT_EQ(next(head_row_too_many), status_malformed);
+    raw_frame head_good = head_row_too_many;
+    head_good.body_bytes = head_good.total_bytes = column_row_bytes;  // one row, and the head word
+    head_good.head = 0x1234;
+    EXPECT_EQ(next(head_good), 0) << "the same, well formed";
+    raw_frame head_sealed = head_good;
+    head_sealed.flags |= frame_sealed;
+    head_sealed.seal_right = true;
+    EXPECT_EQ(next(head_sealed), 0) << "sealed, with the head word";
+    raw_frame head_not_sealed = head_sealed;
+    head_not_sealed.head_changed = true;
+    EXPECT_EQ(next(head_not_sealed), status_malformed);
 
     raw_frame bad_seal;  // sealed, and its seal (never written) does not match
     bad_seal.flags |= frame_sealed;

@@ -96,12 +96,14 @@ class async_batch {
     const std::uint32_t lane = platform::resident_lane_index(ch.batch_lane_count);
     const std::uint32_t prior =
         lane == platform::none_resident ? protocol::batch_lane_busy : ch.batch_lane_state[lane];
+    bool zeroed = false;  // (then the request keeps its fence, which publishes the zeros)
     if (!(prior & protocol::batch_lane_busy)) {  // the lane's own lines: no group to take
       line_ = protocol::batch_lane_flag | lane;
       tag_ = prior + 1;
       if (tag_ == protocol::batch_tag_limit) {  // (they start at 0: no zeroing at the first tag)
         for (unsigned k = 0; k < protocol::batch_max_calls; ++k) answer_word(ch, k) = 0;
         tag_ = 1;
+        zeroed = true;
       }
       ch.batch_lane_state[lane] = tag_ | protocol::batch_lane_busy;
     } else {
@@ -116,6 +118,7 @@ class async_batch {
       if (tag_ == 1 || tag_ == protocol::batch_tag_limit) {
         for (unsigned k = 0; k < hostcall_detail::group_cells; ++k) answer_word(ch, k) = 0;
         tag_ = 1;
+        zeroed = true;
       }
       gs.batch_tag = tag_;
     }
@@ -138,6 +141,16 @@ class async_batch {
       rq.args = wire;
       rq.arg_bytes = total;
       rq.columns = true;
+      // The header names the lane's own lines, flag | resident lane: the
+      // same in a warp's lanes less their lane numbers, where their tags and
+      // counts are the same (lanes that batch together), and then sent once
+      // (layout.h, frame_head): a batch of 8 calls of 8 bytes in one frame.
+      rq.head = true;
+      // The request is all the host reads of what the device wrote: sealed
+      // rather than fenced, where it is one frame of a whole warp
+      // (protocol/seal.h). (Not where the answer words were zeroed here:
+      // those stores must land before the answers.)
+      rq.self_contained = !zeroed;
     } else {
       rq.payload = wire;
       rq.payload_bytes = total;

@@ -30,7 +30,8 @@ struct lane_request {
   std::uint32_t payload_bytes = 0;
   // Everything the host needs is in the request: it reads no other memory
   // the caller wrote (no span by address, no queued cells). Such a request,
-  // when it has no payload, is sealed (protocol/seal.h) rather than
+  // when it is one frame without a payload (cells packed or none, or rows
+  // in columns of a whole warp), is sealed (protocol/seal.h) rather than
   // published behind a system-scope fence.
   bool self_contained = false;
   // The arguments (whole 8-byte words, 8-aligned, up to
@@ -39,6 +40,10 @@ struct lane_request {
   // lines of host memory. The host hands them to the handler as a packed
   // request's.
   bool columns = false;
+  // With columns: the first argument word goes in the frame's header
+  // rather than in a row (layout.h, frame_head) where every lane's, less
+  // its lane number in the warp, is the same.
+  bool head = false;
 };
 
 namespace detail {
@@ -186,22 +191,28 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const bool columns = rq.columns && widest != 0;
   const bool packed =
       !columns && !payloads && longest != 0 && platform::ballot(group, rq.arg_bytes == longest) == group;
+  // frame_head (layout.h): every lane's first word, less its lane number,
+  // the same, sent once in the header rather than as a row.
+  std::uint64_t head_word = 0;
+  bool in_head = false;
+  if (columns && rq.head) {  // (the same in every lane of the group: part of its key)
+    head_word = (rq.arg_bytes >= 8 ? *static_cast<const std::uint64_t*>(rq.args) : 0) - lane;
+    in_head = platform::ballot(group, head_word == platform::broadcast(group, head_word, leader)) == group;
+  }
   const std::uint32_t stride = columns || packed ? widest : widest == 0 && !payloads ? 0u : 8u + widest;
   // What the header says of the cells, in one word (one register to keep
   // until the frame is published): its cell_stride field, and the flag.
-  const std::uint32_t cells_word = columns  ? widest | (std::uint32_t(frame_columns) << 16)
-                                   : packed ? rq.arg_bytes | (std::uint32_t(frame_packed) << 16)
-                                            : stride;
-  // Sealed (protocol/seal.h): one frame, every word of it written below
-  // (cells packed or none), nothing the host needs outside it. The same in
-  // every lane of the group (self_contained is part of its key).
-  const bool sealed = rq.self_contained && !payloads && (packed || stride == 0);
+  const std::uint32_t cells_word =
+      columns  ? widest | (std::uint32_t(frame_columns | (in_head ? frame_head : 0)) << 16)
+      : packed ? rq.arg_bytes | (std::uint32_t(frame_packed) << 16)
+               : stride;
   // Where each lane's payload lies in the request stream (no sum to take
   // when there are none).
   std::uint64_t payload_total = 0;
   const std::uint64_t before =
       payloads ? platform::exclusive_sum(group, padded_payload(rq.payload_bytes), payload_total) : 0;
-  const std::uint64_t cells = columns ? std::uint64_t(widest / 8) * column_row_bytes : std::uint64_t(count) * stride;
+  const std::uint64_t cells = columns ? std::uint64_t(widest / 8 - in_head) * column_row_bytes
+                                      : std::uint64_t(count) * stride;
   const std::uint64_t total = cells + payload_total;
   if (total > ch.max_request_bytes) {
     if (is_leader && !(first_try & slot_locked))
@@ -212,6 +223,12 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   const std::uint32_t frames = total <= frame_body_bytes
                                    ? 1u
                                    : static_cast<std::uint32_t>((total + frame_body_bytes - 1) / frame_body_bytes);
+  // Sealed (protocol/seal.h): one frame, every word of it written below
+  // (cells packed or none, or rows of a whole warp), nothing the host needs
+  // outside it. The same in every lane of the group (self_contained is part
+  // of its key).
+  const bool sealed = rq.self_contained && !payloads &&
+                      (packed || stride == 0 || (columns && count == lanes_per_request && frames == 1));
 
   // The leader holds the slot and the request's sequence numbers (one atomic,
   // unless another group held the slot: then it waits for it).
@@ -255,6 +272,7 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
       fh.block = platform::block_index();
       fh.warp = platform::warp_in_block();
       fh.cell_stride = cells_word & 0xffffu;  // (packed: the arguments' length, the same in every lane)
+      if (in_head && f == 0) fh.head = head_word;
       if (f + 1 != frames && !ring_each) return;
 #if GPUSTD_BACKEND_CUDA
       // One fence, then relaxed stores: the doorbell here, and for a
@@ -274,10 +292,13 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
   std::uint64_t seal = 0;  // (sealed) this lane's share: its words' mixes
   if (columns) {  // row by row: word w of every lane (zero past a lane's own), frame after frame
     const auto* from = static_cast<const std::uint64_t*>(rq.args);  // (whole words: hostcall() checks)
-    for (std::uint32_t w = 0;;) {
+    for (std::uint32_t w = in_head;;) {  // (word 0 in the header: from word 1)
       auto* row = reinterpret_cast<std::uint64_t*>(ch.bodies[fr].bytes) + rank;
-      for (std::uint32_t k = 0; k < column_rows_per_frame && w < widest / 8; ++k, ++w)
-        row[k * (column_row_bytes / 8)] = w * 8 < rq.arg_bytes ? from[w] : 0;
+      for (std::uint32_t k = 0; k < column_rows_per_frame && w < widest / 8; ++k, ++w) {
+        const std::uint64_t v = w * 8 < rq.arg_bytes ? from[w] : 0;
+        row[k * (column_row_bytes / 8)] = v;
+        if (sealed) seal ^= seal_mix(v, seal_header_words + k * lanes_per_request + rank);  // (one frame)
+      }
       if (w == widest / 8) break;
       publish_frame(f, fr);
       fr = open_frame(++f);
@@ -307,16 +328,21 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
                                                   (rq.no_reply ? frame_no_reply : 0) | (cells_word >> 16));
     auto* head = reinterpret_cast<std::uint64_t*>(&ch.headers[fr]);
     static_assert(offsetof(frame_header, seal) == 8 * seal_header_words);
+    constexpr unsigned head_index = offsetof(frame_header, head) / 8;  // (its word in the header)
     auto word = [&](unsigned p) {
       return header_word(p, seq0, rq.op, flags, group, static_cast<std::uint32_t>(total),
                          static_cast<std::uint32_t>(total), platform::block_index(), platform::warp_in_block(),
                          cells_word & 0xffffu);
     };
-    if (GPUSTD_BACKEND_CUDA && count > seal_header_words) {
+    if (in_head && is_leader) seal ^= seal_mix(head_word, seal_head_position);
+    if (GPUSTD_BACKEND_CUDA && count > (in_head ? head_index : seal_header_words)) {
+      // (With frame_head, lane 6 writes the head word in the same store
+      // instruction; lane 5's word, the ring's progress, is the host's.)
       const std::uint64_t w = rank < seal_header_words ? word(rank) : 0;
       if (rank < seal_header_words) seal ^= seal_mix(w, rank);
       seal = platform::xor_of(group, seal);
-      if (rank <= seal_header_words) head[rank] = rank < seal_header_words ? w : seal;
+      if (rank <= seal_header_words || (in_head && rank == head_index))
+        head[rank] = rank < seal_header_words ? w : rank == seal_header_words ? seal : head_word;
     } else {
       for (unsigned p = rank; p < seal_header_words; p += count) {
         const std::uint64_t w = word(p);
@@ -324,7 +350,10 @@ GPUSTD_INLINE std::int64_t transact(const channel_view& ch, std::uint32_t group,
         seal ^= seal_mix(w, p);
       }
       seal = platform::xor_of(group, seal);
-      if (is_leader) ch.headers[fr].seal = seal;
+      if (is_leader) {
+        if (in_head) ch.headers[fr].head = head_word;
+        ch.headers[fr].seal = seal;
+      }
     }
     if (is_leader) {
 #if GPUSTD_BACKEND_CUDA
@@ -460,7 +489,8 @@ GPUSTD_INLINE std::int64_t hostcall(const lane_request& rq, void* result_data = 
 
   std::uint32_t mask = platform::active_mask();
   const std::uint32_t key =
-      rq.op | (rq.no_reply ? 0x10000u : 0u) | (rq.self_contained ? 0x20000u : 0u) | (rq.columns ? 0x40000u : 0u);
+      rq.op | (rq.no_reply ? 0x10000u : 0u) | (rq.self_contained ? 0x20000u : 0u) | (rq.columns ? 0x40000u : 0u) |
+      (rq.head ? 0x80000u : 0u);
   for (;;) {
     const unsigned lead = platform::first_lane(mask);
     const std::uint32_t lead_key = platform::broadcast(mask, key, lead);

@@ -70,6 +70,7 @@ enum frame_flags : std::uint16_t {
   frame_packed = 1u << 3,    // cells without heads: cell_stride is every lane's argument bytes
   frame_sealed = 1u << 4,    // published without a fence: whole once `seal` matches (protocol/seal.h)
   frame_columns = 1u << 5,   // arguments in columns (below): cell_stride is every lane's argument bytes
+  frame_head = 1u << 6,      // with frame_columns: every lane's first argument word in the header (below)
 };
 
 // A request in columns (frame_columns): no cells and no payloads; every
@@ -79,6 +80,13 @@ enum frame_flags : std::uint16_t {
 // warp's stores is whole lines of host memory (in cells, each lane's own
 // words are 64 bytes apart, and a warp's store is 32 writes across PCIe).
 // A row never straddles two frames.
+//
+// With frame_head, every lane's first argument word is not in a row but in
+// the header (frame_header::head), less the lane's number in its warp (0 to
+// 31): word w of rank r at (w - 1) * column_row_bytes + 8 * r for w >= 1.
+// A warp whose lanes' first words differ only by their lane numbers (an
+// async_batch's header names each lane's own lines, wire.h) so sends one
+// row less: a batch of 8 two-int calls in 8 rows, one frame, not 9 in two.
 inline constexpr std::uint32_t column_row_bytes = lanes_per_request * 8;  // 256
 inline constexpr std::uint32_t column_max_arg_bytes = 256;
 inline constexpr std::uint32_t column_rows_per_frame = frame_body_bytes / column_row_bytes;  // 8
@@ -109,7 +117,10 @@ struct alignas(64) frame_header {
   // address, so reading it costs no register.)
   std::uint32_t progress;
   std::uint32_t reserved0;
-  std::uint32_t reserved[2];
+  // device, with frame_head (the first frame of a request in columns): every
+  // lane's first argument word, less the lane's number in its warp. (A
+  // sealed frame's seal mixes it in at seal_head_position: protocol/seal.h.)
+  std::uint64_t head;
   // host: written once the last frame of a blocking request is answered (or
   // a request fails validation), in one 8-byte store; left alone for frames
   // nobody waits for, which only move the progress word:
@@ -128,6 +139,7 @@ static_assert(offsetof(frame_header, op) == 4 && offsetof(frame_header, flags) =
               offsetof(frame_header, total_bytes) == 16 && offsetof(frame_header, block) == 20 &&
               offsetof(frame_header, warp) == 24 && offsetof(frame_header, cell_stride) == 28 &&
               offsetof(frame_header, seal) == 32 && offsetof(frame_header, progress) == 40 &&
+              offsetof(frame_header, head) == 48 &&
               offsetof(frame_header, answer) == 56);
 // Answers with a status per lane (statuses in the body, laid out below).
 // Which one the host writes depends on the widest data any lane got, so that

@@ -14,7 +14,8 @@
 // with a probability of about 2^-64 (seal_mix).
 //
 // Only requests whose meaning is all in their frame are sealed: one frame,
-// no payload, cells packed or none, and a request that says so
+// no payload, cells packed or none or rows in columns of a whole warp (every
+// word of the rows written), and a request that says so
 // (lane_request::self_contained). A request that makes the host read other
 // memory the device wrote (spans by address, queued asynchronous calls,
 // the return area) keeps the fence, since the host must see those writes
@@ -42,11 +43,14 @@ namespace gpustd::protocol {
 // The header's first 32 bytes, as four little-endian words, come first;
 // body word k is at position seal_header_words + k.
 inline constexpr std::uint32_t seal_header_words = 4;
+// With frame_head, the header's head word (layout.h) at this position, past
+// any body word's.
+inline constexpr std::uint32_t seal_head_position = seal_header_words + frame_body_bytes / 8;
 
 // Four 32-bit keys per position, each affine in it (so that the host's
 // vector loop steps them with one add): key k at position p is
 // seal_key_base(k) + p * seal_key_step(k). The steps are odd, and keys 0
-// and 2 (1 and 3) differ at every position below 4,096 (a frame has 260).
+// and 2 (1 and 3) differ at every position below 4,096 (a frame has 261).
 // (Functions, not arrays: a constexpr array is not device code's to read.)
 GPUSTD_HOST_DEVICE constexpr std::uint32_t seal_key_base(unsigned k) {
   return k == 0 ? 0x243f6a88u : k == 1 ? 0x85a308d3u : k == 2 ? 0x13198a2eu : 0x03707344u;
@@ -224,10 +228,13 @@ inline std::uint64_t seal_of_header(const frame_header& h) {
   std::memcpy(head, &h, sizeof head);
   static_assert(seal_header_words == 4);
 #if GPUSTD_SEAL_VECTORS
-  return seal_detail::mix_header_sse2(head);
+  std::uint64_t seal = seal_detail::mix_header_sse2(head);
 #else
-  return seal_mix(head[0], 0) ^ seal_mix(head[1], 1) ^ seal_mix(head[2], 2) ^ seal_mix(head[3], 3);
+  std::uint64_t seal = seal_mix(head[0], 0) ^ seal_mix(head[1], 1) ^ seal_mix(head[2], 2) ^ seal_mix(head[3], 3);
 #endif
+  if (h.flags & frame_head) [[unlikely]]
+    seal ^= seal_mix(h.head, seal_head_position);
+  return seal;
 }
 
 inline std::uint64_t seal_of(const frame_header& h, const unsigned char* body, std::uint32_t body_bytes) {
