@@ -3,10 +3,12 @@
 // each argument kind. Built with AddressSanitizer and UBSan (scripts/fuzz.sh).
 //
 // The input is a sequence of frames: per frame, one byte picks the slot
-// (and whether the frame is sealed as a device seals it, and whether its
-// doorbell waits for the slot's next frames), 32 bytes are the header's
+// (and whether the frame is sealed as a device seals it, whether its
+// doorbell waits for the slot's next frames, and whether 8 more bytes are
+// its head word, protocol/layout.h frame_head), 32 bytes are the header's
 // device fields (op, flags, mask, lengths, block, warp, cell stride: all
-// fuzzed), then as many body bytes as its body_bytes says (up to 2048). The
+// fuzzed), then the head word if picked (else 0), then as many body bytes
+// as its body_bytes says (up to 2048). The
 // harness sets only what a device could never get wrong without breaking
 // its own side of the protocol: the sequence number (the next on the slot),
 // the seal when asked, and the doorbell; then it waits for the host to mark
@@ -124,13 +126,15 @@ void publish_and_wait(unsigned slot, std::uint32_t seq, const gpustd::protocol::
 
 }  // namespace
 
-// Per frame: a byte whose bits 0-1 pick the slot, bit 6 asks for the frame
-// to be sealed as a device seals it (protocol/seal.h: the seal of the header
-// and body written, so that a sealed frame gets past its seal), and bit 7
+// Per frame: a byte whose bits 0-1 pick the slot, bit 5 takes the head
+// word from the input, bit 6 asks for the frame to be sealed as a device
+// seals it (protocol/seal.h: the seal of the header, its head word and
+// the body written, so that a sealed frame gets past its seal), and bit 7
 // holds the doorbell back, so that the host finds the slot's next frames
 // waiting together (up to its window: a run, server::serve_run); then the
-// header's 32 bytes, then as many body bytes as the header's body_bytes
-// says (at most a frame's body; zeros past the end of the input).
+// header's 32 bytes, then the head word's 8 if bit 5 says so, then as many
+// body bytes as the header's body_bytes says (at most a frame's body;
+// zeros past the end of the input).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (!rt) start();
   const gpustd::protocol::channel_view& ch = gpustd::protocol::channel();
@@ -156,6 +160,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(reinterpret_cast<unsigned char*>(&f.header) + 4, data + at, 28);
     at += 32;
     f.header.seq = seq;
+    f.header.head = 0;
+    if ((pick & 0x20) && size - at >= 8) {
+      std::memcpy(&f.header.head, data + at, 8);
+      at += 8;
+    }
     const std::size_t said = std::min<std::size_t>(gpustd::protocol::frame_body_bytes, f.header.body_bytes);
     const std::size_t body = std::min(size - at, said);
     std::memcpy(f.body, data + at, body);
