@@ -54,8 +54,8 @@ const char* request_builder::build_columns(request& r, const unsigned char* stre
   const std::uint32_t args = o.cell_stride;
   if (o.packed) return "request both packed and in columns";
   if (args == 0 || args > column_max_arg_bytes || args % 8) return "bad argument length of a request in columns";
-  const std::uint32_t in_rows = o.head ? 1 : 0;  // (the first word in a row)
-  const std::uint32_t rows = args / 8 - in_rows;
+  const std::uint32_t first_in_rows = o.head ? 1 : 0;  // (the word the first row holds)
+  const std::uint32_t rows = args / 8 - first_in_rows;
   if (bytes != std::uint64_t(rows) * column_row_bytes) return "request in columns whose length does not match its rows";
   if (!o.columns_out) return "request in columns with nowhere to lay it out";
   unsigned rank = 0;
@@ -66,7 +66,7 @@ const char* request_builder::build_columns(request& r, const unsigned char* stre
       std::memcpy(out, &first, 8);
     }
     for (std::uint32_t w = 0; w < rows; ++w)
-      std::memcpy(out + (w + in_rows) * 8, stream + w * column_row_bytes + rank * 8, 8);
+      std::memcpy(out + (w + first_in_rows) * 8, stream + w * column_row_bytes + rank * 8, 8);
   }
   start(r, o.columns_out, std::uint64_t(lanes) * args, o, results, lanes, args, args);
   return nullptr;
