@@ -200,19 +200,16 @@ namespace {
 
 // One slot: serves its published frames, in order, while it is not busy;
 // true if it had any. (Inlined into poll(): it runs once per request.)
-inline bool server::serve_slot(std::uint32_t s, counters& c, send_path& sp, std::uint64_t next) {
+inline bool server::serve_slot(std::uint32_t s, counters& c, send_path& sp) {
   if (busy(s)) return false;
   const std::uint32_t bell = load_acquire(channel_.doorbells[s]);
   std::uint32_t done = std::atomic_ref<std::uint32_t>(served_[s]).load(std::memory_order_relaxed);
   if (bell == done) return false;
   progress_due due;
-  if (bell - done > 1) {  // several waiting: a run of sends, most often
+  if (bell - done > 1)  // several waiting: a run of sends, most often
     done = serve_run(s, done, bell, c, sp, due);
-    next = no_frame;
-  }
   while (bell != done) {
-    frame_ref f = channel_.frame_at(next != no_frame ? next : channel_.index_for(s, done + 1));
-    next = no_frame;
+    frame_ref f = channel_.frame_at(channel_.index_for(s, done + 1));
     if (bell != done + 1) [[unlikely]]
       __builtin_prefetch(&channel_.frame_for(s, done + 2).header, 1);  // the next frame too
     // (false: it waits for reassembly budget, or for the frame to arrive whole)
@@ -241,58 +238,70 @@ bool server::serve_recent(std::uint32_t first, std::uint32_t last, recent_slots&
 
 
 // The scan takes 16 slots at a time: one vectorised comparison says which
-// have work; their next frames are fetched all at once, then served. (A
-// tail of fewer than 16 is looked at slot by slot.)
+// have work, and they are served. Their frames were fetched while the
+// group before was served: the headers (and bodies) the device wrote are in
+// no cache, and a core has only so many misses in flight, so a group's
+// fetches asked for all at once and then waited on left the core idle
+// while they came, and the memory idle while the group was served. Spread
+// one slot's fetches per slot served, the two overlap: on the GPU machine,
+// one server thread's blocking calls and sends at full GPU went from
+// 48-52 and 80-108 M to 59-62 and 134-144 M a second (twenty-sixth
+// session, bench/results). (A tail of fewer than 16 is looked at slot by
+// slot.)
 bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
   counters& c = counters_[who];
   recent_slots& recent = recent_[who];
   send_path sp;
   bool work = false;
   asm volatile("" ::: "memory");  // doorbells change behind the compiler's back: read them afresh
-  auto serve_one = [&](std::uint32_t k, std::uint64_t next = no_frame) __attribute__((always_inline)) {
-    if (serve_slot(k, c, sp, next)) {
+  auto serve_one = [&](std::uint32_t k) __attribute__((always_inline)) {
+    if (serve_slot(k, c, sp)) {
       recent.note(k);
       work = true;
     }
   };
+  // A busy slot's next frame: its header, and its body as far as the
+  // slot's last body went (a warp tends to repeat its calls, and a guess
+  // costs nothing to wait for, where reading the header first would miss
+  // on it). Several frames waiting (fire-and-forget sends, most often, a
+  // whole window of them under load): the ring's other headers too, and
+  // its first line, which holds the progress word that serving them moves.
+  // (A hint only: serving reads the doorbell and the headers again.)
+  auto fetch = [&](std::uint32_t k) __attribute__((always_inline)) {
+    const std::uint32_t done = served_[k];
+    const frame_ref f = channel_.frame_at(channel_.index_for(k, done + 1));
+    __builtin_prefetch(&f.header, 1);
+    for (std::uint32_t at = 0; at < body_hint_[k]; at += 64) __builtin_prefetch(f.body + at);
+    const std::uint32_t waiting =
+        std::atomic_ref<std::uint32_t>(channel_.doorbells[k]).load(std::memory_order_relaxed) - done;
+    if (waiting > 1) [[unlikely]] {
+      const frame_header* const ring = &channel_.headers[channel_.ring_of(k)];
+      for (const frame_header* h = ring + 1; h != ring + channel_.frames_per_slot; ++h) __builtin_prefetch(h, 1);
+      __builtin_prefetch(ring, 1);
+    }
+  };
   std::uint32_t s = first;
   for (; s < last && (s & 15u) != 0; ++s) serve_one(s);
+  // The first group's fetches, all at once (no group before it to overlap).
+  std::uint32_t busy16 = s + 16 <= last ? differing_16(&channel_.doorbells[s], &served_[s]) : 0;
+  for (std::uint32_t m = busy16; m != 0; m &= m - 1) fetch(s + static_cast<unsigned>(std::countr_zero(m)));
   for (; s + 16 <= last; s += 16) {
     if ((s & (recent_slots::every - 1)) == 0 && s != first) work |= serve_recent(first, last, recent, c, sp);
-    std::uint32_t busy16 = differing_16(&channel_.doorbells[s], &served_[s]);
-    if (busy16 == 0) continue;
-    // Under load many of these 16 slots have work: fetch their next frame
-    // headers (written by the device, so not in this core's cache) all at
-    // once rather than one miss after another. Their bodies too, as long
-    // as the slot's last body was: a warp tends to repeat its calls, and a
-    // guess costs nothing to wait for, where reading the header first
-    // would miss on it.
-    // (Each slot's next frame is found once, here: only this thread moves
-    // served_, so serving starts at the same frame.)
-    std::uint64_t next[16];  // (indices)
-    for (std::uint32_t m = busy16; m != 0; m &= m - 1) {
-      const unsigned i = static_cast<unsigned>(std::countr_zero(m));
-      const std::uint32_t done = served_[s + i];
-      next[i] = channel_.index_for(s + i, done + 1);
-      const frame_ref f = channel_.frame_at(next[i]);
-      __builtin_prefetch(&f.header, 1);
-      for (std::uint32_t at = 0; at < body_hint_[s + i]; at += 64) __builtin_prefetch(f.body + at);
-      // Several frames waiting: fire-and-forget sends, most often, each of
-      // which moves the progress word. Their headers and that word's line
-      // are fetched now too, rather than one after another while serving.
-      const std::uint32_t waiting =
-          std::atomic_ref<std::uint32_t>(channel_.doorbells[s + i]).load(std::memory_order_relaxed) - done;
-      if (waiting > 1) [[unlikely]] {
-        // (The whole ring: under load it is full. The progress word's line is its first.)
-        const frame_header* const ring = &channel_.headers[channel_.ring_of(s + i)];
-        for (const frame_header* h = ring + 1; h != ring + channel_.frames_per_slot; ++h) __builtin_prefetch(h, 1);
-        __builtin_prefetch(ring, 1);
+    // The group after next's doorbells; the next group's busy slots, to
+    // fetch one per slot served here. (Each group's doorbells are compared
+    // once a scan, as before: a slot that rings after is served next scan.)
+    if (s + 48 <= last) __builtin_prefetch(&channel_.doorbells[s + 32]);
+    const std::uint32_t next16 = s + 32 <= last ? differing_16(&channel_.doorbells[s + 16], &served_[s + 16]) : 0;
+    std::uint32_t ahead = next16;
+    for (; busy16 != 0; busy16 &= busy16 - 1) {
+      serve_one(s + static_cast<unsigned>(std::countr_zero(busy16)));
+      if (ahead != 0) {
+        fetch(s + 16 + static_cast<unsigned>(std::countr_zero(ahead)));
+        ahead &= ahead - 1;
       }
     }
-    for (; busy16 != 0; busy16 &= busy16 - 1) {
-      const unsigned i = static_cast<unsigned>(std::countr_zero(busy16));
-      serve_one(s + i, next[i]);
-    }
+    for (; ahead != 0; ahead &= ahead - 1) fetch(s + 16 + static_cast<unsigned>(std::countr_zero(ahead)));
+    busy16 = next16;
   }
   for (; s < last; ++s) serve_one(s);
   return work;
@@ -514,12 +523,26 @@ std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t 
   const bool sealed = r.sealed;
   const direct_fn fn = r.fn;
   const void* const context = r.context;
-  auto body_bytes = static_cast<std::uint32_t>(r.tail[0] >> 32);
+  // Words 1 to 3 of the send before, and their share of the seal, in
+  // registers: each read and written a word at a time, as they were
+  // stored. (Copied as 16-byte vectors, as the compiler did, they were read
+  // back across two 8-byte stores, which the core cannot forward: a stall
+  // of tens of cycles each time they changed, once a slot at full GPU, a
+  // fifth of the host's time on one thread's sends.)
+  std::uint64_t t1 = r.tail[0], t2 = r.tail[1], t3 = r.tail[2], tail_seal = r.tail_seal;
+  asm volatile("" : "+r"(t1), "+r"(t2), "+r"(t3));
+  auto body_bytes = static_cast<std::uint32_t>(t1 >> 32);
   // The handler's copy of the header: the words judged (the rest of a
   // header is the host's, and no handler reads it); words 1 to 3 written
   // when they change, the first word and the seal every frame.
   frame_header h;
-  std::memcpy(reinterpret_cast<unsigned char*>(&h) + 8, r.tail, sizeof r.tail);
+  auto set_tail = [&]() __attribute__((always_inline)) {
+    unsigned char* const at = reinterpret_cast<unsigned char*>(&h);
+    std::memcpy(at + 8, &t1, 8);
+    std::memcpy(at + 16, &t2, 8);
+    std::memcpy(at + 24, &t3, 8);
+  };
+  set_tail();
   direct_request q{&h, nullptr};
   direct_answers a;  // (a send's answers are looked at only for an error)
   for (; seq - 1 != bell; ++seq) {
@@ -535,17 +558,17 @@ std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t 
     std::memcpy(&seal, &headers[i].seal, 8);
     asm volatile("" : "+r"(w0), "+r"(w1), "+r"(w2), "+r"(w3), "+r"(seal));
     if (w0 != (key | seq)) break;
-    if (w1 != r.tail[0] || w2 != r.tail[1] || w3 != r.tail[2]) [[unlikely]] {
+    if (w1 != t1 || w2 != t2 || w3 != t3) [[unlikely]] {
       const auto mask = static_cast<std::uint32_t>(w1), bytes = static_cast<std::uint32_t>(w1 >> 32);
       if (mask == 0 || bytes != static_cast<std::uint32_t>(w2) || bytes > r.max_bytes) break;
-      r.tail[0] = w1, r.tail[1] = w2, r.tail[2] = w3;
-      r.tail_seal = seal_mix(w1, 1) ^ seal_mix(w2, 2) ^ seal_mix(w3, 3);
-      std::memcpy(reinterpret_cast<unsigned char*>(&h) + 8, r.tail, sizeof r.tail);
+      t1 = w1, t2 = w2, t3 = w3;
+      tail_seal = seal_mix(w1, 1) ^ seal_mix(w2, 2) ^ seal_mix(w3, 3);
+      set_tail();
       body_bytes = bytes;
     }
     const unsigned char* body = bodies[i].bytes;
     if (sealed) {
-      std::uint64_t expect = seal_mix(w0, 0) ^ r.tail_seal;
+      std::uint64_t expect = seal_mix(w0, 0) ^ tail_seal;
       if (body_bytes >= 8) expect ^= seal_of_body(body, body_bytes);
       if (expect != seal) break;  // (not all landed yet)
     }
@@ -558,6 +581,8 @@ std::uint32_t server::serve_sends(send_run& r, std::uint32_t seq, std::uint32_t 
       send_failed(h, answer, a);
     }
   }
+  r.tail[0] = t1, r.tail[1] = t2, r.tail[2] = t3;
+  r.tail_seal = tail_seal;
   return seq - first;
 }
 

@@ -112,9 +112,7 @@ class server {
     std::uint16_t op = 0;
     const handler_entry* entry = nullptr;  // (null: none yet)
   };
-  // (`next`: the index of the slot's next frame, where the caller found it already.)
-  static constexpr std::uint64_t no_frame = ~std::uint64_t(0);
-  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, send_path& sp, std::uint64_t next = no_frame);
+  [[gnu::always_inline]] bool serve_slot(std::uint32_t slot, counters& c, send_path& sp);
   // Several frames waiting on a slot: serves those in a row that are whole
   // one-frame requests of a direct handler (server.cpp); returns the newest
   // sequence number served.
