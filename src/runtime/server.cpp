@@ -243,11 +243,9 @@ bool server::serve_recent(std::uint32_t first, std::uint32_t last, recent_slots&
 // no cache, and a core has only so many misses in flight, so a group's
 // fetches asked for all at once and then waited on left the core idle
 // while they came, and the memory idle while the group was served. Spread
-// one slot's fetches per slot served, the two overlap: on the GPU machine,
-// one server thread's blocking calls and sends at full GPU went from
-// 48-52 and 80-108 M to 59-62 and 134-144 M a second (twenty-sixth
-// session, bench/results). (A tail of fewer than 16 is looked at slot by
-// slot.)
+// one slot's fetches per slot served, the two overlap (one thread's sends
+// a third faster here; docs/benchmarks.md, twenty-sixth session). (A tail
+// of fewer than 16 is looked at slot by slot.)
 bool server::poll(std::uint32_t first, std::uint32_t last, unsigned who) {
   counters& c = counters_[who];
   recent_slots& recent = recent_[who];
