@@ -174,6 +174,11 @@ long anon_huge_kb() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // GPUSTD_BENCH_SYNC=blocking: the host thread that waits for a kernel
+  // sleeps until it ends (cudaDeviceScheduleBlockingSync) rather than spin,
+  // so that it takes no core from the server threads.
+  if (const char* sync = std::getenv("GPUSTD_BENCH_SYNC"); sync && std::strcmp(sync, "blocking") == 0)
+    CHECK(cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync));
   cudaDeviceProp p;
   CHECK(cudaGetDeviceProperties(&p, 0));
   const int sms = p.multiProcessorCount;
@@ -288,38 +293,48 @@ int main(int argc, char** argv) {
   const shape shapes[] = {{"1 warp", 1, 32, 20000},
                           {"1 warp per SM", sms, 32, 4000},
                           {"every warp resident", all_blocks, 1024, 200}};
-  std::printf("\n%-44s %10s %10s %8s %10s %8s\n", "throughput (M warp-calls/s, median of 3)", "floor", "blocking", "ratio",
+  std::printf("\n%-44s %10s %10s %8s %10s %8s\n", "throughput (M warp-calls/s, median of 5)", "floor", "blocking", "ratio",
               "fire&forget", "ff/blk");
   double full_blocking[2] = {}, full_sends[2] = {};  // every warp resident: 1 host thread, N
   for (const shape& s : shapes) {
     for (int ht : {1, host_n}) {
       const int warps = s.blocks * s.threads / 32;
       const double total = double(warps) * s.calls;
-      // Medians of three runs each.
-      auto median3 = [](double a, double b, double c) { return std::max(std::min(a, b), std::min(std::max(a, b), c)); };
-      const double f = total / median3(floor_run(s.blocks, s.threads, s.calls, ht),
-                                       floor_run(s.blocks, s.threads, s.calls, ht),
-                                       floor_run(s.blocks, s.threads, s.calls, ht)) / 1e6;
-      const measured b = gpustd_run(blocking_calls, s.blocks, s.threads, s.calls, ht);
-      const double b_secs = median3(b.secs, gpustd_run(blocking_calls, s.blocks, s.threads, s.calls, ht).secs,
-                                    gpustd_run(blocking_calls, s.blocks, s.threads, s.calls, ht).secs);
-      const double ff_secs = median3(gpustd_run(fire_and_forget, s.blocks, s.threads, s.calls, ht).secs,
-                                     gpustd_run(fire_and_forget, s.blocks, s.threads, s.calls, ht).secs,
-                                     gpustd_run(fire_and_forget, s.blocks, s.threads, s.calls, ht).secs);
-      const double g = total / b_secs / 1e6, gf = total / ff_secs / 1e6;
+      // Five rounds of a floor run, a blocking run and a fire-and-forget
+      // run in turns, as the latencies above: the machine's slow and fast
+      // spells (seconds long, docs/benchmarks.md) then fall on the three
+      // alike. The rates are the medians of their five; each ratio is the
+      // median of the five rounds' ratios.
+      constexpr int rounds = 5;
+      std::array<double, rounds> fr{}, br{}, sr{}, b_over_f{}, s_over_b{};
+      unsigned long long requests = 0;
+      for (int r = 0; r < rounds; ++r) {
+        fr[r] = total / floor_run(s.blocks, s.threads, s.calls, ht) / 1e6;
+        const measured b = gpustd_run(blocking_calls, s.blocks, s.threads, s.calls, ht);
+        requests = b.requests;
+        br[r] = total / b.secs / 1e6;
+        sr[r] = total / gpustd_run(fire_and_forget, s.blocks, s.threads, s.calls, ht).secs / 1e6;
+        b_over_f[r] = br[r] / fr[r];
+        s_over_b[r] = sr[r] / br[r];
+      }
+      auto median = [](std::array<double, rounds> v) {
+        std::sort(v.begin(), v.end());
+        return v[rounds / 2];
+      };
+      const double f = median(fr), g = median(br), gf = median(sr), g_f = median(b_over_f), gf_g = median(s_over_b);
       char label[96];
       std::snprintf(label, sizeof label, "%s (%d warps), %d host thr", s.name, warps, ht);
-      std::printf("%-44s %10.3f %10.3f %8.2f %10.3f %8.2f\n", label, f, g, g / f, gf, gf / g);
+      std::printf("%-44s %10.3f %10.3f %8.2f %10.3f %8.2f\n", label, f, g, g_f, gf, gf_g);
       if (s.blocks == all_blocks) {
         full_blocking[ht == 1 ? 0 : 1] = g;
         full_sends[ht == 1 ? 0 : 1] = gf;
       }
-      if (b.requests != static_cast<unsigned long long>(total))
-        std::printf("  note: %llu requests for %.0f warp-calls (lanes split into several requests)\n", b.requests,
+      if (requests != static_cast<unsigned long long>(total))
+        std::printf("  note: %llu requests for %.0f warp-calls (lanes split into several requests)\n", requests,
                     total);
       if (csv)
         std::fprintf(csv, "throughput_blocking,%d,%d,%.4f,%.4f,%.3f\nthroughput_fire_and_forget,%d,%d,%.4f,%.4f,%.3f\n",
-                     warps, ht, f, g, g / f, warps, ht, f, gf, gf / g);
+                     warps, ht, f, g, g_f, warps, ht, f, gf, gf_g);
     }
   }
   // The floor of a send (send_floor.h): one line a send, nothing of

@@ -31,8 +31,8 @@ status=0
 (cd $build && ctest -LE gpu --timeout 300) > "$out/cpu-tests.log" 2>&1 || status=1
 $build/bench/gpu_bench "$out/gpu_bench.csv" > "$out/gpu_bench.txt" 2>&1 || status=1
 # Full GPU only, 20 runs of each kind with the default host threads: the
-# medians are steadier than the table's median of 3 (the machines have
-# slow spells in which the floor itself falls; docs/benchmarks.md).
+# medians of separate sets (the table takes 5 rounds in turns; the machines
+# have slow spells in which the floor itself falls; docs/benchmarks.md).
 threads=$(awk -F'N=' '/host threads N=/{print $2+0; exit}' "$out/gpu_bench.txt")
 medians() { awk '/warp-calls/{print $(NF-2)}' | sort -n | awk '{a[NR]=$1} END{if (NR) printf "%.1f (p25 %.1f, p75 %.1f)", a[int(NR/2)+1], a[int(NR/4)+1], a[int(3*NR/4)+1]}'; }
 {
