@@ -305,8 +305,8 @@ int main(int argc, char** argv) {
       // spells (seconds long, docs/benchmarks.md) then fall on the three
       // alike. The rates are the medians of their five; each ratio is the
       // median of the five rounds' ratios.
-      constexpr int rounds = 5;
-      std::array<double, rounds> fr{}, br{}, sr{}, b_over_f{}, s_over_b{};
+      constexpr int rounds = 5;  // (median5 above)
+      double fr[rounds], br[rounds], sr[rounds], b_over_f[rounds], s_over_b[rounds];
       unsigned long long requests = 0;
       for (int r = 0; r < rounds; ++r) {
         fr[r] = total / floor_run(s.blocks, s.threads, s.calls, ht) / 1e6;
@@ -317,11 +317,7 @@ int main(int argc, char** argv) {
         b_over_f[r] = br[r] / fr[r];
         s_over_b[r] = sr[r] / br[r];
       }
-      auto median = [](std::array<double, rounds> v) {
-        std::sort(v.begin(), v.end());
-        return v[rounds / 2];
-      };
-      const double f = median(fr), g = median(br), gf = median(sr), g_f = median(b_over_f), gf_g = median(s_over_b);
+      const double f = median5(fr), g = median5(br), gf = median5(sr), g_f = median5(b_over_f), gf_g = median5(s_over_b);
       char label[96];
       std::snprintf(label, sizeof label, "%s (%d warps), %d host thr", s.name, warps, ht);
       std::printf("%-44s %10.3f %10.3f %8.2f %10.3f %8.2f\n", label, f, g, g_f, gf, gf_g);
